@@ -1,0 +1,64 @@
+# The README's two commands: `make run` and `make test`. Everything they need is set up here.
+PYTHON ?= python3.11
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+# `make run` serves plain HTTP on loopback without debug: secure-only cookies and the SSL
+# redirect are turned off for it alone.
+RUN_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_SECURE_SSL_REDIRECT=false \
+	DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0
+# The test suite needs a key too; it is not a secret.
+TEST_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-tests-only-not-a-secret}"
+
+.PHONY: run dev test quality messages clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+var/secret_key:
+	mkdir -p var
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+run: $(VENV)/.installed var/secret_key
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_ctg
+	$(RUN_ENV) $(PY) manage.py seed_demo --force
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "CTG Portal on http://127.0.0.1:$(PORT)/ (demo accounts: see README.md)"
+	$(RUN_ENV) $(BIN)/gunicorn ctg_portal.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+dev: $(VENV)/.installed-dev
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py seed_ctg
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-k funding -x"`.
+test: $(VENV)/.installed-dev
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+quality: $(VENV)/.installed-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py check_catalogue
+
+# Refresh the French catalogue after changing strings (needs GNU gettext).
+messages: $(VENV)/.installed-dev
+	$(TEST_ENV) $(PY) manage.py makemessages --locale fr --no-location --no-obsolete \
+		--ignore .venv --ignore staticfiles --ignore var --ignore tests --ignore bench
+	$(TEST_ENV) $(PY) manage.py check_catalogue --compile
+
+clean:
+	rm -rf $(VENV) staticfiles

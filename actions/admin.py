@@ -1,0 +1,100 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    extra = 0
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    show_change_link = True
+
+
+class ProgressNoteInline(admin.StackedInline):
+    model = ProgressNote
+    extra = 0
+    autocomplete_fields = ["author"]
+
+
+@admin.register(ActionSheet)
+class ActionSheetAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "number",
+        "title",
+        "convention",
+        "objective_number",
+        "status",
+        "priority",
+        "progress",
+        "planned_end",
+        "archived_at",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", "priority", "convention", "archived_at"]
+    search_fields = ["title", "description", "convention__title"]
+    list_select_related = ["convention", "objective"]
+    autocomplete_fields = [
+        "objective",
+        "domains",
+        "lead_partner",
+        "partners",
+        "communes",
+        "pilots",
+    ]
+    readonly_fields = ["version"]
+    inlines = [StepInline, IndicatorInline, ProgressNoteInline]
+
+    @admin.display(description=ActionSheet._meta.get_field("objective").verbose_name)
+    def objective_number(self, obj):
+        return obj.objective.number
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+class IndicatorValueInline(admin.TabularInline):
+    model = IndicatorValue
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "sheet", "kind", "unit", "baseline", "target"]
+    list_filter = ["kind"]
+    search_fields = ["label", "sheet__title"]
+    list_select_related = ["sheet"]
+    autocomplete_fields = ["sheet"]
+    inlines = [IndicatorValueInline]
+
+
+@admin.register(Step)
+class StepAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "sheet", "due_on", "done_on"]
+    list_filter = ["done_on"]
+    search_fields = ["title", "sheet__title"]
+    list_select_related = ["sheet"]
+    autocomplete_fields = ["sheet"]
+
+
+@admin.register(ProgressNote)
+class ProgressNoteAdmin(admin.ModelAdmin):
+    list_display = ["sheet", "written_on", "author", "is_public"]
+    list_filter = ["is_public", "written_on"]
+    search_fields = ["text", "sheet__title"]
+    list_select_related = ["sheet", "author"]
+    autocomplete_fields = ["sheet", "author"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "measured_on", "value"]
+    search_fields = ["indicator__label"]
+    list_select_related = ["indicator"]
+    autocomplete_fields = ["indicator"]

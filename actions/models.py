@@ -1,0 +1,271 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from conventions.models import Convention, Domain, Partner, StrategicObjective
+
+
+class ActionSheetQuerySet(models.QuerySet):
+    def active(self):
+        """Sheets not archived: the ones lists and dashboards show."""
+        return self.filter(archived_at__isnull=True)
+
+    def overdue(self, today):
+        """Sheets whose planned end has passed and that are not done or abandoned."""
+        return (
+            self.active()
+            .filter(planned_end__lt=today)
+            .exclude(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
+        )
+
+
+class ActionSheet(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", _("to be launched")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("completed")
+        PAUSED = "paused", _("paused")
+        BLOCKED = "blocked", _("blocked")
+        ABANDONED = "abandoned", _("abandoned")
+
+    class Priority(models.TextChoices):
+        HIGH = "high", _("high")
+        MEDIUM = "medium", _("medium")
+        LOW = "low", _("low")
+
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="action_sheets",
+        verbose_name=_("convention"),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=400)
+    objective = models.ForeignKey(
+        StrategicObjective,
+        on_delete=models.PROTECT,
+        related_name="action_sheets",
+        verbose_name=_("strategic objective"),
+    )
+    domains = models.ManyToManyField(
+        Domain, blank=True, related_name="action_sheets", verbose_name=_("domains")
+    )
+    description = models.TextField(_("description"), blank=True)
+    goals = models.TextField(_("goals"), blank=True)
+    target_publics = models.TextField(_("target publics"), blank=True)
+    lead_partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_action_sheets",
+        verbose_name=_("lead partner"),
+    )
+    pilots = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="piloted_sheets",
+        verbose_name=_("pilots"),
+    )
+    elected_referent = models.CharField(_("elected referent"), max_length=200, blank=True)
+    partners = models.ManyToManyField(
+        Partner, blank=True, related_name="partner_action_sheets", verbose_name=_("partners")
+    )
+    communes = models.ManyToManyField(
+        Partner,
+        blank=True,
+        related_name="commune_action_sheets",
+        limit_choices_to={"kind": Partner.Kind.COMMUNE},
+        verbose_name=_("communes concerned"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.TODO
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ActionSheetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action sheet")
+        verbose_name_plural = _("action sheets")
+        ordering = ["convention", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"],
+                name="sheet_unique_number",
+                violation_error_message=_(
+                    "This convention already has an action sheet of that number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="sheet_number_positive",
+                violation_error_message=_("The number starts at 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="sheet_progress_0_100",
+                violation_error_message=_("Progress lies between 0 and 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_end__isnull=True)
+                | Q(planned_start__lte=F("planned_end")),
+                name="sheet_start_before_end",
+                violation_error_message=_(
+                    "The planned end must not come before the planned start."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(progress=100),
+                name="sheet_done_means_100",
+                violation_error_message=_("A completed sheet is at 100 %."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        # "Completed" means 100 %: the status brings the progress with it.
+        if self.status == self.Status.DONE:
+            self.progress = 100
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "status" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "progress"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            errors["planned_end"] = _("The planned end must not come before the planned start.")
+        if (
+            self.objective_id
+            and self.convention_id
+            and self.objective.convention_id != self.convention_id
+        ):
+            errors["objective"] = _("Choose an objective of this sheet's convention.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Step(models.Model):
+    sheet = models.ForeignKey(
+        ActionSheet, on_delete=models.CASCADE, related_name="steps", verbose_name=_("action sheet")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["sheet", "position", "due_on", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        RESULT = "result", _("result")
+        MEANS = "means", _("means")
+
+    sheet = models.ForeignKey(
+        ActionSheet,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("action sheet"),
+    )
+    label = models.CharField(_("label"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RESULT)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["sheet", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+    )
+    measured_on = models.DateField(_("date"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["indicator", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "measured_on"],
+                name="indicator_value_unique_date",
+                violation_error_message=_("This indicator already has a value on that date."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} — {self.measured_on}: {self.value}"
+
+
+class ProgressNote(models.Model):
+    sheet = models.ForeignKey(
+        ActionSheet, on_delete=models.CASCADE, related_name="notes", verbose_name=_("action sheet")
+    )
+    written_on = models.DateField(_("date"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_notes",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"))
+    is_public = models.BooleanField(
+        _("publishable"),
+        default=False,
+        help_text=_("Publishable notes may appear on the public page; the others stay internal."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up note")
+        verbose_name_plural = _("follow-up notes")
+        ordering = ["sheet", "-written_on", "-created_at"]
+
+    def __str__(self):
+        return f"{self.sheet} — {self.written_on}"

@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from actions.models import ActionSheet
+from conventions import seed
+from conventions.models import Convention, Membership
+
+# Written in README.md; for demonstrations only.
+DEMO_PASSWORD = "demo-ctg-2025"
+
+# username, first name, last name, role in the seed convention (None: superuser only)
+DEMO_ACCOUNTS = [
+    ("admin", "Alice", "Administratrice", None),
+    ("coordination", "Camille", "Coordinatrice", Membership.Role.COORDINATOR),
+    ("pilote", "Paul", "Pilote", Membership.Role.PILOT),
+    ("elu", "Élise", "Élue", Membership.Role.ELECTED),
+    ("caf", "Claire", "Agent CAF", Membership.Role.CAF_STAFF),
+]
+PILOT_SHEETS = [1, 2, 3, 4]
+
+
+class Command(BaseCommand):
+    help = (
+        "Add the demonstration accounts (admin, coordination, pilote, elu, caf) "
+        "to the seed convention."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with debug off (the accounts share a published password).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Debug is off: the demo accounts share a published password. "
+                "Use --force to add them anyway."
+            )
+        try:
+            convention = Convention.objects.get(slug=seed.SLUG)
+        except Convention.DoesNotExist:
+            raise CommandError("Run seed_ctg first: the seed convention is missing.") from None
+
+        User = get_user_model()
+        created = []
+        for username, first_name, last_name, role in DEMO_ACCOUNTS:
+            user, was_created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "email": f"{username}@example.org",
+                    "is_staff": role is None,
+                    "is_superuser": role is None,
+                },
+            )
+            if was_created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                created.append(username)
+            if role:
+                Membership.objects.get_or_create(
+                    user=user, convention=convention, defaults={"role": role}
+                )
+            if username == "pilote" and was_created:
+                for sheet in ActionSheet.objects.filter(
+                    convention=convention, number__in=PILOT_SHEETS
+                ):
+                    sheet.pilots.add(user)
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Demo accounts created: {', '.join(created)}."))
+        else:
+            self.stdout.write("Demo accounts already present: nothing changed.")

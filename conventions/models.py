@@ -1,0 +1,347 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .validators import INSEE_CODE_RE, SIREN_RE, validate_insee_code, validate_siren
+
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+# The Cnaf signs CTGs for one to five years.
+MAX_CONVENTION_YEARS = 5
+
+
+class Partner(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "commune", _("commune")
+        EPCI = "epci", _("EPCI (intercommunality)")
+        CAF = "caf", _("CAF")
+        DEPARTMENT = "departement", _("département")
+        ASSOCIATION = "association", _("association")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    insee_code = models.CharField(
+        _("INSEE code"),
+        max_length=5,
+        blank=True,
+        validators=[validate_insee_code],
+        help_text=_("Communes only: 5 characters, 2A/2B for Corsica."),
+    )
+    siren = models.CharField(
+        _("SIREN"),
+        max_length=9,
+        blank=True,
+        validators=[validate_siren],
+        help_text=_("EPCI only: 9 digits."),
+    )
+    epci = models.ForeignKey(
+        "self",
+        verbose_name=_("EPCI"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_communes",
+        limit_choices_to={"kind": "epci"},
+        help_text=_("The intercommunality a commune belongs to."),
+    )
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(insee_code="") | Q(kind="commune", insee_code__regex=INSEE_CODE_RE),
+                name="partner_insee_code_commune_only",
+                violation_error_message=_("Only a commune has an INSEE code, of 5 characters."),
+            ),
+            models.CheckConstraint(
+                condition=Q(siren="") | Q(kind="epci", siren__regex=SIREN_RE),
+                name="partner_siren_epci_only",
+                violation_error_message=_("Only an EPCI has a SIREN number, of 9 digits."),
+            ),
+            models.CheckConstraint(
+                condition=Q(epci__isnull=True) | Q(kind="commune"),
+                name="partner_epci_for_communes_only",
+                violation_error_message=_("Only a commune belongs to an EPCI."),
+            ),
+            models.UniqueConstraint(
+                fields=["insee_code"],
+                condition=~Q(insee_code=""),
+                name="partner_insee_code_unique",
+                violation_error_message=_("Another partner already has this INSEE code."),
+            ),
+            models.UniqueConstraint(
+                fields=["siren"],
+                condition=~Q(siren=""),
+                name="partner_siren_unique",
+                violation_error_message=_("Another partner already has this SIREN number."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.insee_code and self.kind != self.Kind.COMMUNE:
+            errors["insee_code"] = _("Only a commune has an INSEE code.")
+        if self.siren and self.kind != self.Kind.EPCI:
+            errors["siren"] = _("Only an EPCI has a SIREN number.")
+        if self.epci_id and self.kind != self.Kind.COMMUNE:
+            errors["epci"] = _("Only a commune belongs to an EPCI.")
+        if self.epci_id and self.epci.kind != self.Kind.EPCI:
+            errors["epci"] = _("Choose a partner of kind EPCI.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ConventionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The conventions a user may open: all for a superuser, else those they belong to."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user)
+
+
+class Convention(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNED = "signed", _("signed")
+        IN_FORCE = "in_force", _("in force")
+        ENDED = "ended", _("ended")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=250)
+    territory = models.CharField(_("territory"), max_length=200)
+    start_year = models.PositiveSmallIntegerField(_("first year"))
+    end_year = models.PositiveSmallIntegerField(_("last year"))
+    signed_on = models.DateField(_("signature date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Publish the dashboard, without personal data, for the residents."),
+    )
+    signatories = models.ManyToManyField(
+        Partner, through="Signatory", related_name="conventions", verbose_name=_("signatories")
+    )
+
+    history = HistoricalRecords()
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
+        ordering = ["-start_year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__lte=F("end_year")),
+                name="convention_start_before_end",
+                violation_error_message=_("The first year must not come after the last year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__lt=F("start_year") + MAX_CONVENTION_YEARS),
+                name="convention_at_most_five_years",
+                violation_error_message=_("A CTG lasts five years at most."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__gte=MIN_YEAR, end_year__lte=MAX_YEAR),
+                name="convention_years_plausible",
+                violation_error_message=_("The period must lie between 2000 and 2100."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("home") + f"#convention-{self.slug}"
+
+    @property
+    def years(self):
+        return list(range(self.start_year, self.end_year + 1))
+
+    def clean(self):
+        errors = {}
+        if self.start_year and not MIN_YEAR <= self.start_year <= MAX_YEAR:
+            errors["start_year"] = _("Enter a year between 2000 and 2100.")
+        if self.end_year and not MIN_YEAR <= self.end_year <= MAX_YEAR:
+            errors["end_year"] = _("Enter a year between 2000 and 2100.")
+        if self.start_year and self.end_year and not errors:
+            if self.end_year < self.start_year:
+                errors["end_year"] = _("The last year must not come before the first year.")
+            elif self.end_year - self.start_year >= MAX_CONVENTION_YEARS:
+                errors["end_year"] = _("A CTG lasts five years at most.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Signatory(models.Model):
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="signatory_set",
+        verbose_name=_("convention"),
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("partner")
+    )
+    signed_on = models.DateField(_("signature date"), null=True, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=200, blank=True)
+    signer_title = models.CharField(_("as"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
+        ordering = ["convention", "partner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "partner"],
+                name="signatory_unique_per_convention",
+                violation_error_message=_("This partner already signed this convention."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner} — {self.convention}"
+
+
+class OrderedInConvention(models.Model):
+    """An item of a convention, kept in the order the convention gives it."""
+
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+
+    class Meta:
+        abstract = True
+        ordering = ["convention", "position", "pk"]
+
+
+class Domain(OrderedInConvention):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="domains", verbose_name=_("convention")
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta(OrderedInConvention.Meta):
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "name"],
+                name="domain_unique_name",
+                violation_error_message=_("This convention already has a domain of that name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Challenge(OrderedInConvention):
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="challenges",
+        verbose_name=_("convention"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+
+    class Meta(OrderedInConvention.Meta):
+        verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "title"],
+                name="challenge_unique_title",
+                violation_error_message=_("This convention already has a challenge of that title."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class StrategicObjective(models.Model):
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        verbose_name=_("convention"),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=400)
+    challenges = models.ManyToManyField(
+        Challenge, blank=True, related_name="objectives", verbose_name=_("challenges")
+    )
+    domains = models.ManyToManyField(
+        Domain, blank=True, related_name="objectives", verbose_name=_("domains")
+    )
+
+    class Meta:
+        verbose_name = _("strategic objective")
+        verbose_name_plural = _("strategic objectives")
+        ordering = ["convention", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"],
+                name="objective_unique_number",
+                violation_error_message=_(
+                    "This convention already has an objective of that number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="objective_number_positive",
+                violation_error_message=_("The number starts at 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("coordinator")
+        PILOT = "pilot", _("pilot")
+        ELECTED = "elected", _("elected official")
+        CAF_STAFF = "caf_staff", _("CAF staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    convention = models.ForeignKey(
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("convention"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["convention", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "convention"],
+                name="membership_unique",
+                violation_error_message=_("This user is already a member of this convention."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.convention} ({self.get_role_display()})"

@@ -1,0 +1,91 @@
+"""Operations that span several models of a convention."""
+
+from django.db import transaction
+
+from . import seed
+from .models import Challenge, Convention, Domain, Partner, Signatory, StrategicObjective
+
+
+def get_or_create_partner(name, kind, **identifiers):
+    """A partner found by its public identifier (INSEE code, SIREN) or else by name and kind."""
+    lookup = identifiers or {"name": name, "kind": kind}
+    partner, _created = Partner.objects.get_or_create(
+        **lookup, defaults={"name": name, "kind": kind, **identifiers}
+    )
+    return partner
+
+
+@transaction.atomic
+def load_seed_convention():
+    """Load the seed convention, all or nothing. Returns it, or None when it already exists.
+
+    An existing convention is never touched, so that running the seed again (as `make run`
+    does) keeps every edit made since.
+    """
+    # Imported here: the seed spans the apps that depend on conventions.
+    from actions.models import ActionSheet
+    from funding.models import FundingAmount, FundingLine, Structure
+
+    if Convention.objects.filter(slug=seed.SLUG).exists():
+        return None
+
+    convention = Convention.objects.create(slug=seed.SLUG, **seed.CONVENTION)
+    epci = get_or_create_partner(seed.EPCI["name"], Partner.Kind.EPCI, siren=seed.EPCI["siren"])
+    caf = get_or_create_partner(seed.CAF["name"], Partner.Kind.CAF)
+    communes = {}
+    for name, code in seed.MEMBER_COMMUNES:
+        communes[name] = get_or_create_partner(name, Partner.Kind.COMMUNE, insee_code=code)
+        if communes[name].epci_id is None:
+            communes[name].epci = epci
+            communes[name].save(update_fields=["epci"])
+    for name, code in seed.OTHER_COMMUNES:
+        communes[name] = get_or_create_partner(name, Partner.Kind.COMMUNE, insee_code=code)
+    Signatory.objects.bulk_create(
+        Signatory(convention=convention, partner=partner, signed_on=seed.SIGNED_ON)
+        for partner in [*communes.values(), epci, caf]
+    )
+
+    domains = [
+        Domain.objects.create(convention=convention, name=name, position=position)
+        for position, name in enumerate(seed.DOMAINS, start=1)
+    ]
+    challenges = [
+        Challenge.objects.create(convention=convention, title=title, position=position)
+        for position, title in enumerate(seed.CHALLENGES, start=1)
+    ]
+    for number, title, challenge_indexes, domain_indexes, sheet_numbers in seed.OBJECTIVES:
+        objective = StrategicObjective.objects.create(
+            convention=convention, number=number, title=title
+        )
+        objective.challenges.set([challenges[i] for i in challenge_indexes])
+        objective.domains.set([domains[i] for i in domain_indexes])
+        for sheet_number in sheet_numbers:
+            sheet = ActionSheet.objects.create(
+                convention=convention,
+                number=sheet_number,
+                title=seed.SHEETS[sheet_number],
+                objective=objective,
+                lead_partner=epci,
+            )
+            indexes = seed.SHEET_DOMAINS.get(sheet_number, domain_indexes)
+            sheet.domains.set([domains[i] for i in indexes])
+
+    for position, (label, structure_name, kind, category, amount) in enumerate(
+        seed.FUNDING_LINES, start=1
+    ):
+        structure = None
+        if structure_name:
+            structure = Structure.objects.create(
+                convention=convention, name=structure_name, kind=kind
+            )
+        line = FundingLine.objects.create(
+            convention=convention,
+            label=label,
+            structure=structure,
+            category=category,
+            funder=caf,
+            position=position,
+        )
+        for year in convention.years:
+            FundingAmount.objects.create(line=line, year=year, planned=amount)
+    return convention

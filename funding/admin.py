@@ -1,0 +1,105 @@
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ctg_portal.formatting import format_euros
+
+from .models import FundingAmount, FundingLine, Payment, Structure
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "convention", "operator", "commune"]
+    list_filter = ["kind", "convention"]
+    search_fields = ["name", "convention__title"]
+    list_select_related = ["convention", "operator", "commune"]
+    autocomplete_fields = ["convention", "operator", "commune"]
+
+
+class FundingAmountInline(admin.TabularInline):
+    model = FundingAmount
+    extra = 0
+    fields = ["year", "planned", "paid_display"]
+    readonly_fields = ["paid_display"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_paid=Sum("payments__amount"))
+
+    @admin.display(description=_("paid"))
+    def paid_display(self, obj):
+        return format_euros(getattr(obj, "_paid", None) or Decimal("0"))
+
+
+@admin.register(FundingLine)
+class FundingLineAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "convention", "structure", "category", "funder", "total_display"]
+    list_filter = ["category", "convention", "funder__kind"]
+    search_fields = ["label", "structure__name", "convention__title"]
+    list_select_related = ["convention", "structure", "funder"]
+    autocomplete_fields = ["convention", "structure", "funder"]
+    inlines = [FundingAmountInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_total=Sum("amounts__planned"))
+
+    @admin.display(description=_("total over the period"), ordering="_total")
+    def total_display(self, obj):
+        return format_euros(obj._total or Decimal("0"))
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+
+
+@admin.register(FundingAmount)
+class FundingAmountAdmin(SimpleHistoryAdmin):
+    list_display = ["line", "convention", "year", "planned_display", "paid_display"]
+    list_filter = ["year", "line__convention"]
+    search_fields = ["line__label", "line__convention__title"]
+    list_select_related = ["line__convention"]
+    autocomplete_fields = ["line"]
+    inlines = [PaymentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_paid=Sum("payments__amount"))
+
+    @admin.display(description=_("convention"), ordering="line__convention__title")
+    def convention(self, obj):
+        return obj.line.convention
+
+    @admin.display(description=_("planned amount"), ordering="planned")
+    def planned_display(self, obj):
+        return format_euros(obj.planned)
+
+    @admin.display(description=_("paid"), ordering="_paid")
+    def paid_display(self, obj):
+        return format_euros(obj._paid or Decimal("0"))
+
+    def changelist_view(self, request, extra_context=None):
+        # Per-year totals of what the current filters select, under the list.
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            totals = (
+                changelist.queryset.order_by()
+                .values("year")
+                .annotate(total=Sum("planned"))
+                .order_by("year")
+            )
+            response.context_data["year_totals"] = [
+                (row["year"], format_euros(row["total"])) for row in totals
+            ]
+        return response
+
+
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = ["funding_amount", "kind", "amount", "paid_on"]
+    list_filter = ["kind", "paid_on"]
+    search_fields = ["funding_amount__line__label"]
+    list_select_related = ["funding_amount__line"]
+    autocomplete_fields = ["funding_amount"]

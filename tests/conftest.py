@@ -1,0 +1,110 @@
+"""Personas and data shared by the whole suite.
+
+Personas (see ../shared/STYLE.md): a coordinator, a pilot, an elected official, a CAF staff
+member of the seed convention, an outsider who belongs to another convention, a superuser, and
+the anonymous visitor (the plain `client`).
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from conventions import seed
+from conventions.models import Convention, Membership
+
+from .factories import ConventionFactory, MembershipFactory, UserFactory
+
+
+class InvalidTemplateVariable(str):
+    """`string_if_invalid` that fails the test on any undefined variable in a template."""
+
+    def __contains__(self, key):
+        return key == "%s"
+
+    def __mod__(self, name):
+        raise AssertionError(f"Undefined template variable: {name!r}")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests (and the live server of the browser tests, started once) speak plain HTTP;
+    # production keeps the redirect and secure cookies (tests/test_settings.py checks it).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    # Static files come from the finders: tests do not need `collectstatic` first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    # A fast hasher: tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _strict_settings(settings):
+    for engine in settings.TEMPLATES:
+        engine.setdefault("OPTIONS", {})["string_if_invalid"] = InvalidTemplateVariable("%s")
+
+
+@pytest.fixture
+def seeded(db):
+    """The seed convention, as `seed_ctg` loads it."""
+    call_command("seed_ctg", stdout=io.StringIO())
+    return Convention.objects.get(slug=seed.SLUG)
+
+
+def _member(convention, username, role):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, convention=convention, role=role)
+    return user
+
+
+@pytest.fixture
+def coordinator(seeded):
+    return _member(seeded, "coordination", Membership.Role.COORDINATOR)
+
+
+@pytest.fixture
+def pilot(seeded):
+    user = _member(seeded, "pilote", Membership.Role.PILOT)
+    for sheet in seeded.action_sheets.filter(number__in=[1, 2, 3, 4]):
+        sheet.pilots.add(user)
+    return user
+
+
+@pytest.fixture
+def other_pilot(seeded):
+    """A pilot of the seed convention who pilots fiche 5 only."""
+    user = _member(seeded, "pilote2", Membership.Role.PILOT)
+    seeded.action_sheets.get(number=5).pilots.add(user)
+    return user
+
+
+@pytest.fixture
+def elected(seeded):
+    return _member(seeded, "elu", Membership.Role.ELECTED)
+
+
+@pytest.fixture
+def caf_staff(seeded):
+    return _member(seeded, "caf", Membership.Role.CAF_STAFF)
+
+
+@pytest.fixture
+def other_convention(db):
+    return ConventionFactory(slug="autre-ctg", title="CTG d’un autre territoire")
+
+
+@pytest.fixture
+def outsider(other_convention):
+    """A coordinator of another convention: a stranger to the seed convention."""
+    return _member(other_convention, "etranger", Membership.Role.COORDINATOR)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)

@@ -1,0 +1,154 @@
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from actions.models import ActionSheet
+from conventions import seed
+from conventions.models import Partner
+from funding.models import FundingAmount, FundingLine
+from funding.reports import funding_table
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_convention_frame(seeded):
+    assert seeded.slug == "thore-montagne-noire-2023-2025"
+    assert (seeded.start_year, seeded.end_year) == (2023, 2025)
+    assert seeded.signed_on.strftime("%d/%m/%Y") == "30/11/2022"
+    assert seeded.status == "in_force"
+    assert seeded.signatory_set.count() == 13
+    assert seeded.domains.count() == 7
+    assert seeded.challenges.count() == 6
+    assert seeded.objectives.count() == 7
+    assert seeded.action_sheets.count() == 16
+    assert seeded.funding_lines.count() == 9
+
+
+def test_seed_partners_and_identifiers(seeded):
+    epci = Partner.objects.get(kind=Partner.Kind.EPCI)
+    assert epci.siren == "248100745"
+    assert epci.member_communes.count() == 9
+    signed = {p.name: p.insee_code for p in seeded.signatories.filter(kind="commune")}
+    assert len(signed) == 11
+    assert signed["Saint-Amans-Soult"] == "81238"
+    assert signed["Saint-Amans-Valtoret"] == "81239"
+    assert signed["Pont-de-Larn"] == "81209"
+    assert signed["Bout-du-Pont-de-Larn"] == "81036"
+    assert Partner.objects.get(insee_code="81238").epci is None
+    assert seeded.signatories.filter(kind="caf").get().name == "CAF du Tarn"
+
+
+def test_seed_exact_titles(seeded):
+    sheets = dict(seeded.action_sheets.values_list("number", "title"))
+    assert sheets == seed.SHEETS
+    assert sheets[2] == (
+        "Promouvoir et accompagner le métier d’assistante maternelle par des actions de "
+        "communication et des rencontres"
+    )
+    assert list(seeded.challenges.values_list("title", flat=True)) == seed.CHALLENGES
+    assert seeded.objectives.get(number=6).title == "Favoriser l’action et l’implication citoyenne"
+
+
+def test_seed_links(seeded):
+    by_objective = {
+        o.number: sorted(o.action_sheets.values_list("number", flat=True))
+        for o in seeded.objectives.all()
+    }
+    assert by_objective == {
+        1: [1, 2, 3, 4, 5, 6, 7],
+        2: [8],
+        3: [9],
+        4: [10],
+        5: [11, 12, 13, 14],
+        6: [15],
+        7: [16],
+    }
+    objective_1 = seeded.objectives.get(number=1)
+    assert list(objective_1.challenges.values_list("title", flat=True)) == [
+        "Le soutien aux familles"
+    ]
+    assert sorted(objective_1.domains.values_list("name", flat=True)) == [
+        "Enfance",
+        "Jeunesse",
+        "Petite enfance",
+    ]
+    assert set(seeded.objectives.get(number=7).challenges.all()) == set(
+        seeded.objectives.get(number=6).challenges.all()
+    )
+    assert not seeded.action_sheets.exclude(status=ActionSheet.Status.TODO).exists()
+
+
+def test_seed_funding_figures(seeded):
+    amounts = FundingAmount.objects.filter(line__convention=seeded)
+    assert amounts.count() == 27
+    for year in (2023, 2024, 2025):
+        assert amounts.filter(year=year).aggregate(t=Sum("planned"))["t"] == Decimal("241801")
+    assert amounts.aggregate(t=Sum("planned"))["t"] == Decimal("725403")
+    line = FundingLine.objects.get(convention=seeded, label="MJC St-Baudille")
+    assert [a.planned for a in line.amounts.all()] == [Decimal("3095")] * 3
+    assert not FundingLine.objects.filter(convention=seeded).exclude(funder__kind="caf").exists()
+
+    table = funding_table(seeded)
+    assert table.per_year == [Decimal("241801")] * 3
+    assert table.total == Decimal("725403")
+    assert table.caf.total == Decimal("725403")
+    assert table.local.total == Decimal("0")
+
+
+def test_seed_twice_changes_nothing(seeded, capsys):
+    before = {
+        "sheets": list(ActionSheet.objects.values()),
+        "partners": list(Partner.objects.values()),
+        "amounts": list(FundingAmount.objects.values()),
+        "history": ActionSheet.history.count(),
+    }
+    call_command("seed_ctg")
+    assert "nothing changed" in capsys.readouterr().out
+    after = {
+        "sheets": list(ActionSheet.objects.values()),
+        "partners": list(Partner.objects.values()),
+        "amounts": list(FundingAmount.objects.values()),
+        "history": ActionSheet.history.count(),
+    }
+    assert after == before
+
+
+def test_seed_keeps_edits(seeded):
+    sheet = seeded.action_sheets.get(number=4)
+    sheet.status = ActionSheet.Status.IN_PROGRESS
+    sheet.save()
+    call_command("seed_ctg", stdout=io.StringIO())
+    sheet.refresh_from_db()
+    assert sheet.status == ActionSheet.Status.IN_PROGRESS
+
+
+def test_seed_demo_refuses_without_debug(seeded, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+
+
+def test_seed_demo_accounts(seeded, capsys):
+    from django.contrib.auth import authenticate
+
+    from conventions.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo", "--force")
+    assert "admin" in capsys.readouterr().out
+    roles = dict(seeded.memberships.values_list("user__username", "role"))
+    assert roles == {
+        "coordination": "coordinator",
+        "pilote": "pilot",
+        "elu": "elected",
+        "caf": "caf_staff",
+    }
+    assert authenticate(username="admin", password=DEMO_PASSWORD).is_superuser
+    piloted = seeded.action_sheets.filter(pilots__username="pilote")
+    assert sorted(piloted.values_list("number", flat=True)) == [1, 2, 3, 4]
+    call_command("seed_demo", "--force")
+    assert "nothing changed" in capsys.readouterr().out
