@@ -2,9 +2,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from conventions.models import Convention, Domain, Partner, StrategicObjective
 
@@ -15,12 +17,40 @@ class ActionSheetQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
     def overdue(self, today):
-        """Sheets whose planned end has passed and that are not done or abandoned."""
-        return (
-            self.active()
-            .filter(planned_end__lt=today)
-            .exclude(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
+        """Late sheets: planned end passed, or a step past due, and not done or abandoned."""
+        return self.with_lateness(today).filter(is_late=True)
+
+    def with_lateness(self, today):
+        """Annotate `has_late_step` and `is_late` (see `overdue`)."""
+        late_steps = Step.objects.filter(
+            sheet=OuterRef("pk"), done_on__isnull=True, due_on__lt=today
         )
+        finished = Q(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
+        return self.annotate(has_late_step=Exists(late_steps)).annotate(
+            is_late=ExpressionWrapper(
+                ~finished & (Q(planned_end__lt=today) | Q(has_late_step=True)),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def with_next_step(self):
+        """Annotate the title and due date of the next step not done (earliest due first)."""
+        next_steps = Step.objects.filter(sheet=OuterRef("pk"), done_on__isnull=True).order_by(
+            F("due_on").asc(nulls_last=True), "position", "pk"
+        )
+        return self.annotate(
+            next_step_title=Subquery(next_steps.values("title")[:1]),
+            next_step_due=Subquery(next_steps.values("due_on")[:1]),
+        )
+
+
+class SheetHistoryLinks(models.Model):
+    """Extra field of the sheet's history: the names its many-to-many links held then."""
+
+    links = models.JSONField(_("links"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class ActionSheet(models.Model):
@@ -98,7 +128,7 @@ class ActionSheet(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[SheetHistoryLinks])
     objects = ActionSheetQuerySet.as_manager()
 
     class Meta:
@@ -269,3 +299,22 @@ class ProgressNote(models.Model):
 
     def __str__(self):
         return f"{self.sheet} — {self.written_on}"
+
+
+def snapshot_links(sheet):
+    """The names of a sheet's domains, pilots, partners and communes, for its history."""
+    if sheet.pk is None:
+        return {}
+    return {
+        "domains": [d.name for d in sheet.domains.all()],
+        "pilots": sorted(u.get_full_name() or u.username for u in sheet.pilots.all()),
+        "partners": sorted(p.name for p in sheet.partners.all()),
+        "communes": sorted(p.name for p in sheet.communes.all()),
+    }
+
+
+@receiver(pre_create_historical_record, sender=ActionSheet.history.model)
+def record_links(sender, instance, history_instance, history_type=None, **kwargs):
+    # A new sheet has no links yet; form saves refresh the record after saving them.
+    if history_instance.history_type != "+":
+        history_instance.links = snapshot_links(instance)

@@ -132,6 +132,11 @@ class Convention(models.Model):
         default=False,
         help_text=_("Publish the dashboard, without personal data, for the residents."),
     )
+    has_demo_data = models.BooleanField(
+        _("holds demonstration data"),
+        default=False,
+        help_text=_("Set by seed_demo: every page of the convention then says so."),
+    )
     signatories = models.ManyToManyField(
         Partner, through="Signatory", related_name="conventions", verbose_name=_("signatories")
     )
@@ -165,7 +170,7 @@ class Convention(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("home") + f"#convention-{self.slug}"
+        return reverse("conventions:dashboard", args=[self.slug])
 
     @property
     def years(self):

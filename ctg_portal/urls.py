@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("conventions.urls")),
+    path("conventions/<slug:slug>/fiches/", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,4 +13,9 @@ def home(request):
         .annotate(sheet_count=Count("action_sheets", distinct=True))
         .order_by("-start_year", "title")
     )
-    return render(request, "home.html", {"conventions": conventions})
+    conventions = list(conventions)
+    return render(
+        request,
+        "home.html",
+        {"conventions": conventions, "demo_data": any(c.has_demo_data for c in conventions)},
+    )

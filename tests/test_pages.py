@@ -38,9 +38,7 @@ def test_login_then_home_lists_my_conventions(client, coordinator, other_convent
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "Convention Territoriale Globale de la Communauté de communes Thoré" in html
     assert other_convention.title not in html
-    assert list(response.context["conventions"].values_list("slug", flat=True)) == [
-        "thore-montagne-noire-2023-2025"
-    ]
+    assert [c.slug for c in response.context["conventions"]] == ["thore-montagne-noire-2023-2025"]
     assert response.context["conventions"][0].sheet_count == 16
 
 

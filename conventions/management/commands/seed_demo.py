@@ -5,6 +5,7 @@ from django.db import transaction
 
 from actions.models import ActionSheet
 from conventions import seed
+from conventions.demo import add_demo_progress
 from conventions.models import Convention, Membership
 
 # Written in README.md; for demonstrations only.
@@ -32,6 +33,11 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="Run even with debug off (the accounts share a published password).",
+        )
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="Only the accounts: no demonstration progress on the sheets.",
         )
 
     @transaction.atomic
@@ -76,3 +82,15 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo accounts created: {', '.join(created)}."))
         else:
             self.stdout.write("Demo accounts already present: nothing changed.")
+        if options["no_progress"]:
+            return
+        coordinator = User.objects.get(username="coordination")
+        if add_demo_progress(convention, coordinator):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Demonstration progress added (statuses, steps, notes, indicator values); "
+                    "the convention's pages say so in a banner."
+                )
+            )
+        else:
+            self.stdout.write("Demonstration progress already present: nothing changed.")

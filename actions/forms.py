@@ -1,0 +1,283 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from conventions.models import Partner
+
+from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends ISO dates whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("This date is in the future."), code="future")
+    return value
+
+
+def convention_members(convention):
+    return (
+        get_user_model()
+        .objects.filter(memberships__convention=convention)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def user_label(user):
+    return user.get_full_name() or user.username
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return user_label(obj)
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form whose instance belongs to a parent set by the view, not by a field.
+
+    Django leaves out of uniqueness checks the fields a form does not show; the parent
+    (`scope_fields`) is part of the unique constraints, so it must be checked too — else a
+    duplicate would reach the database.
+    """
+
+    scope_fields = ()
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - set(self.scope_fields)
+
+
+class ActionSheetForm(ScopedModelForm):
+    """A fiche action with every field; `version` detects a save made meanwhile by someone else."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    scope_fields = ("convention",)
+
+    class Meta:
+        model = ActionSheet
+        fields = [
+            "number",
+            "title",
+            "objective",
+            "domains",
+            "status",
+            "priority",
+            "progress",
+            "planned_start",
+            "planned_end",
+            "description",
+            "goals",
+            "target_publics",
+            "lead_partner",
+            "pilots",
+            "elected_referent",
+            "partners",
+            "communes",
+        ]
+        field_classes = {"pilots": MemberChoiceField}
+        widgets = {
+            "planned_start": DateInput,
+            "planned_end": DateInput,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "target_publics": forms.Textarea(attrs={"rows": 2}),
+            "domains": forms.CheckboxSelectMultiple,
+            "progress": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
+        }
+        help_texts = {"progress": _("From 0 to 100. A completed sheet is at 100 %.")}
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.convention = convention
+        self.fields["objective"].queryset = convention.objectives.all()
+        self.fields["domains"].queryset = convention.domains.all()
+        self.fields["pilots"].queryset = convention_members(convention)
+        # Partners of this convention: its signatories, plus those the sheet already names.
+        signatories = Q(signatures__convention=convention)
+        current = Q(pk__in=[])
+        if self.instance.pk:
+            current = Q(led_action_sheets=self.instance) | Q(partner_action_sheets=self.instance)
+        partners = Partner.objects.filter(signatories | current).distinct().order_by("name")
+        self.fields["lead_partner"].queryset = partners
+        self.fields["partners"].queryset = partners
+        communes = Q(kind=Partner.Kind.COMMUNE) & (
+            signatories | Q(epci__signatures__convention=convention)
+        )
+        if self.instance.pk:
+            communes |= Q(commune_action_sheets=self.instance)
+        self.fields["communes"].queryset = (
+            Partner.objects.filter(communes).distinct().order_by("name")
+        )
+        for name in ("partners", "communes", "pilots"):
+            self.fields[name].widget = forms.CheckboxSelectMultiple()
+            self.fields[name].widget.choices = self.fields[name].choices
+        if self.instance.pk:
+            self.fields["number"].disabled = True
+            self.initial.setdefault("version", self.instance.version)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Sheet"),
+                Div(
+                    Div("number", css_class="col-md-2"),
+                    Div("title", css_class="col-md-10"),
+                    css_class="row",
+                ),
+                "objective",
+                Field("domains"),
+            ),
+            Fieldset(
+                _("Progress"),
+                Div(
+                    Div("status", css_class="col-md-3"),
+                    Div("priority", css_class="col-md-3"),
+                    Div("progress", css_class="col-md-2"),
+                    Div("planned_start", css_class="col-md-2"),
+                    Div("planned_end", css_class="col-md-2"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(_("Content"), "description", "goals", "target_publics"),
+            Fieldset(
+                _("People and partners"),
+                Div(
+                    Div("lead_partner", css_class="col-md-6"),
+                    Div("elected_referent", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("pilots", css_class="col-md-4"),
+                    Div("partners", css_class="col-md-4"),
+                    Div("communes", css_class="col-md-4"),
+                    css_class="row",
+                ),
+            ),
+            "version",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # "Completed" brings the progress to 100 % (the user is told after the save).
+        if cleaned.get("status") == ActionSheet.Status.DONE:
+            cleaned["progress"] = 100
+            self.instance.progress = 100
+        return cleaned
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = Step
+        fields = ["title", "due_on", "done_on"]
+        widgets = {"due_on": DateInput, "done_on": DateInput}
+
+    def clean_done_on(self):
+        return not_in_future(self.cleaned_data.get("done_on"))
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["label", "unit", "kind", "baseline", "target"]
+        localized_fields = ["baseline", "target"]  # "12,5" as French users type it
+
+
+StepFormSet = forms.inlineformset_factory(
+    ActionSheet, Step, form=StepForm, extra=1, can_delete=True
+)
+IndicatorFormSet = forms.inlineformset_factory(
+    ActionSheet, Indicator, form=IndicatorForm, extra=1, can_delete=True
+)
+
+
+class NoteForm(forms.ModelForm):
+    """A follow-up note, optionally moving the sheet's status and progress in the same post."""
+
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[("", _("unchanged")), *ActionSheet.Status.choices],
+        required=False,
+    )
+    progress = forms.IntegerField(
+        label=_("New progress (%)"), min_value=0, max_value=100, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ProgressNote
+        fields = ["written_on", "text", "is_public", "status", "progress", "version"]
+        widgets = {"written_on": DateInput, "text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, sheet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["written_on"].initial = timezone.localdate
+        self.fields["version"].initial = sheet.version
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "text",
+            Div(
+                Div("written_on", css_class="col-sm-4"),
+                Div("status", css_class="col-sm-4"),
+                Div("progress", css_class="col-sm-4"),
+                css_class="row",
+            ),
+            "is_public",
+            "version",
+        )
+
+    def clean_written_on(self):
+        return not_in_future(self.cleaned_data.get("written_on"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == ActionSheet.Status.DONE:
+            cleaned["progress"] = 100
+        return cleaned
+
+    def sheet_changes(self):
+        """The sheet fields this note changes: {field: new value}."""
+        changes = {}
+        if self.cleaned_data.get("status"):
+            changes["status"] = self.cleaned_data["status"]
+        if self.cleaned_data.get("progress") is not None:
+            changes["progress"] = self.cleaned_data["progress"]
+        return changes
+
+
+class StepDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=DateInput, initial=timezone.localdate)
+
+    def clean_done_on(self):
+        return not_in_future(self.cleaned_data.get("done_on"))
+
+
+class IndicatorValueForm(ScopedModelForm):
+    scope_fields = ("indicator",)
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["measured_on", "value", "comment"]
+        widgets = {"measured_on": DateInput}
+        localized_fields = ["value"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measured_on"].initial = timezone.localdate
+
+    def clean_measured_on(self):
+        return not_in_future(self.cleaned_data.get("measured_on"))

@@ -1,0 +1,50 @@
+"""Access to fiches actions: who reads, who edits (see conventions/perms.py for the rules)."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from conventions.perms import get_convention_access_or_404
+
+from .models import ActionSheet
+
+
+def can_edit_sheet(access, sheet):
+    """Coordinators and superusers edit every sheet; a pilot edits the sheets they pilot.
+
+    Archived sheets are read-only for everyone (a coordinator restores them first).
+    """
+    if sheet.archived_at is not None:
+        return False
+    if access.is_coordinator:
+        return True
+    return access.is_pilot and any(p.pk == access.user.pk for p in sheet.pilots.all())
+
+
+def can_create_sheet(access):
+    """Only coordinators (and superusers) create and archive sheets."""
+    return access.is_coordinator
+
+
+can_archive_sheet = can_create_sheet
+
+
+def get_sheet_for_user_or_404(request, slug, number):
+    """The convention access and the sheet `number` of convention `slug`, for a member."""
+    access = get_convention_access_or_404(request, slug)
+    try:
+        sheet = (
+            ActionSheet.objects.select_related("objective", "lead_partner")
+            .prefetch_related("pilots")
+            .get(convention=access.convention, number=number)
+        )
+    except ActionSheet.DoesNotExist:
+        raise Http404(_("No such action sheet.")) from None
+    sheet.convention = access.convention
+    return access, sheet
+
+
+def get_editable_sheet_or_403(request, slug, number):
+    """As `get_sheet_for_user_or_404`, then 403 unless the user may edit the sheet."""
+    access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    access.require(can_edit_sheet(access, sheet))
+    return access, sheet

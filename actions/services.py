@@ -1,0 +1,132 @@
+"""Saving a fiche action without ever losing someone else's update."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .history import SheetHistory
+from .models import ActionSheet, Step, snapshot_links
+
+
+class StaleSheet(Exception):
+    """The sheet was saved by someone else since the user opened it."""
+
+    def __init__(self, sheet, entries):
+        super().__init__(f"Sheet {sheet.pk} changed meanwhile")
+        self.sheet = sheet
+        self.entries = entries  # the history entries made since the user's version
+
+
+def claim_version(sheet, expected_version):
+    """Move the sheet from `expected_version` to the next one, or raise StaleSheet.
+
+    One conditional UPDATE: of two saves from the same version, exactly one matches a row,
+    on every database and without locks held across the request.
+    """
+    claimed = ActionSheet.objects.filter(pk=sheet.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise StaleSheet(sheet, changes_since(sheet, expected_version))
+    sheet.version = expected_version + 1
+
+
+def bump_version(sheet):
+    """A new version of the sheet, whatever the current one (changes that cannot conflict)."""
+    ActionSheet.objects.filter(pk=sheet.pk).update(version=F("version") + 1)
+    sheet.version = ActionSheet.objects.values_list("version", flat=True).get(pk=sheet.pk)
+
+
+def changes_since(sheet, version):
+    """History entries (newest first) made after the sheet stood at `version`."""
+    current = ActionSheet.objects.get(pk=sheet.pk)
+    sheet.version = current.version
+    since = (
+        sheet.history.filter(version__gt=version)
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if since is None:
+        return []
+    return [entry for entry in SheetHistory(sheet).entries() if entry.when >= since]
+
+
+def refresh_history_links(sheet):
+    """After many-to-many links are saved, write them into the sheet's latest history record."""
+    latest = sheet.history.order_by("-history_date", "-history_id").first()
+    if latest is not None:
+        type(latest).objects.filter(pk=latest.pk).update(links=snapshot_links(sheet))
+
+
+@transaction.atomic
+def save_sheet(form, formsets, expected_version):
+    """Save the edit form and its formsets as one new version of the sheet."""
+    sheet = form.instance
+    claim_version(sheet, expected_version)
+    sheet = form.save(commit=False)
+    sheet.save()
+    form.save_m2m()
+    for formset in formsets:
+        formset.instance = sheet
+        formset.save()
+    refresh_history_links(sheet)
+    return sheet
+
+
+@transaction.atomic
+def create_sheet(form, formsets):
+    sheet = form.save()
+    for formset in formsets:
+        formset.instance = sheet
+        formset.save()
+    refresh_history_links(sheet)
+    return sheet
+
+
+@transaction.atomic
+def add_note(sheet, form, author):
+    """Record a follow-up note, and the status or progress it brings, as one version.
+
+    A status or progress change is refused (StaleSheet) when the sheet changed since the user
+    loaded the page: they decided on figures that are no longer the current ones.
+    """
+    changes = form.sheet_changes()
+    if changes:
+        claim_version(sheet, form.cleaned_data["version"])
+    note = form.save(commit=False)
+    note.sheet = sheet
+    note.author = author
+    note.save()
+    if changes:
+        for name, value in changes.items():
+            setattr(sheet, name, value)
+        if sheet.status == ActionSheet.Status.DONE:
+            sheet.progress = 100
+        sheet.save(update_fields=[*changes, "progress", "version"])
+    return note
+
+
+@transaction.atomic
+def mark_step_done(sheet, step, done_on):
+    # The step is part of the edit form: a new version keeps an open form from undoing it.
+    bump_version(sheet)
+    step.done_on = done_on
+    step.save(update_fields=["done_on"])
+
+
+@transaction.atomic
+def set_archived(sheet, archived):
+    bump_version(sheet)
+    sheet.archived_at = timezone.now() if archived else None
+    sheet.save(update_fields=["archived_at", "version"])
+
+
+def steps_outside_period(sheet):
+    """Steps of the sheet due outside its convention's period (a warning, not an error)."""
+    convention = sheet.convention
+    return [
+        step
+        for step in Step.objects.filter(sheet=sheet, due_on__isnull=False)
+        if not convention.start_year <= step.due_on.year <= convention.end_year
+    ]

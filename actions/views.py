@@ -1,0 +1,306 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Max, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from conventions.perms import get_convention_access_or_404
+from ctg_portal.http import method_not_allowed
+
+from . import services
+from .charts import indicator_chart
+from .filters import SheetFilterForm
+from .forms import (
+    ActionSheetForm,
+    IndicatorFormSet,
+    IndicatorValueForm,
+    NoteForm,
+    StepDoneForm,
+    StepFormSet,
+)
+from .history import SheetHistory
+from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from .perms import (
+    can_archive_sheet,
+    can_create_sheet,
+    can_edit_sheet,
+    get_editable_sheet_or_403,
+    get_sheet_for_user_or_404,
+)
+
+PAGE_SIZE = 50
+
+
+@login_required
+def sheet_list(request, slug):
+    access = get_convention_access_or_404(request, slug)
+    if refused := method_not_allowed(request, "GET"):
+        return refused
+    convention = access.convention
+    today = timezone.localdate()
+    filters = SheetFilterForm(request.GET or None, convention=convention)
+    sheets = (
+        ActionSheet.objects.active()
+        .filter(convention=convention)
+        .with_lateness(today)
+        .with_next_step()
+        .select_related("objective")
+        .prefetch_related("pilots")
+    )
+    sheets = filters.filter(sheets)
+    page = Paginator(sheets, PAGE_SIZE).get_page(request.GET.get("page"))
+    for sheet in page:
+        sheet.editable = can_edit_sheet(access, sheet)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "actions/sheet_list.html",
+        {
+            "access": access,
+            "convention": convention,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": can_create_sheet(access),
+        },
+    )
+
+
+def detail_context(request, access, sheet, **bound):
+    """Everything the sheet page shows; bound forms with errors can be passed in."""
+    today = timezone.localdate()
+    steps = list(sheet.steps.all())
+    for step in steps:
+        step.is_late = step.done_on is None and step.due_on is not None and step.due_on < today
+    indicators = list(
+        Indicator.objects.filter(sheet=sheet).prefetch_related(
+            Prefetch("values", queryset=IndicatorValue.objects.order_by("measured_on"))
+        )
+    )
+    for indicator in indicators:
+        indicator.chart = indicator_chart(indicator, list(indicator.values.all()))
+        if bound.get("value_indicator") == indicator.pk:
+            indicator.value_form = bound["value_form"]
+        else:
+            indicator.value_form = IndicatorValueForm(prefix=f"value-{indicator.pk}")
+    editable = can_edit_sheet(access, sheet)
+    finished = sheet.status in {ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED}
+    end_passed = sheet.planned_end is not None and sheet.planned_end < today
+    return {
+        "access": access,
+        "convention": access.convention,
+        "sheet": sheet,
+        # As ActionSheet.objects.with_lateness(), from the steps already loaded.
+        "is_late": not finished and (end_passed or any(step.is_late for step in steps)),
+        "objective_challenges": list(sheet.objective.challenges.all()),
+        "domains": list(sheet.domains.all()),
+        "partners": list(sheet.partners.all()),
+        "communes": list(sheet.communes.all()),
+        "steps": steps,
+        "indicators": indicators,
+        "notes": list(
+            ProgressNote.objects.filter(sheet=sheet)
+            .select_related("author")
+            .order_by("-written_on", "-created_at")
+        ),
+        "history": SheetHistory(sheet).entries(),
+        "editable": editable,
+        "can_archive": can_archive_sheet(access),
+        "note_form": bound.get("note_form") or NoteForm(sheet=sheet),
+        "step_form": StepDoneForm(),
+        "conflict": bound.get("conflict"),
+    }
+
+
+@login_required
+def sheet_detail(request, slug, number):
+    access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    if refused := method_not_allowed(request, "GET"):
+        return refused
+    return render(request, "actions/sheet_detail.html", detail_context(request, access, sheet))
+
+
+@login_required
+def sheet_edit(request, slug, number):
+    access, sheet = get_editable_sheet_or_403(request, slug, number)
+    convention = access.convention
+    form = ActionSheetForm(request.POST or None, instance=sheet, convention=convention)
+    steps = StepFormSet(request.POST or None, instance=sheet, prefix="steps")
+    indicators = IndicatorFormSet(request.POST or None, instance=sheet, prefix="indicators")
+    conflict = None
+    if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
+        expected = form.cleaned_data.get("version") or sheet.version
+        try:
+            sheet = services.save_sheet(form, [steps, indicators], expected)
+        except services.StaleSheet as stale:
+            conflict = stale.entries
+            # The next save, made knowingly, applies over the current version.
+            data = request.POST.copy()
+            data["version"] = stale.sheet.version
+            form = ActionSheetForm(data, instance=sheet, convention=convention)
+            form.is_valid()
+            form.add_error(None, _("This sheet was changed by someone else while you edited it."))
+        else:
+            saved_message(request, sheet)
+            return redirect("actions:detail", slug=slug, number=sheet.number)
+    return render(
+        request,
+        "actions/sheet_form.html",
+        {
+            "access": access,
+            "convention": convention,
+            "sheet": sheet,
+            "form": form,
+            "steps": steps,
+            "indicators": indicators,
+            "conflict": conflict,
+        },
+    )
+
+
+def saved_message(request, sheet):
+    messages.success(request, _("Sheet %(number)s saved.") % {"number": sheet.number})
+    if sheet.status == ActionSheet.Status.DONE:
+        messages.info(request, _("A completed sheet is at 100 %: its progress was set to 100 %."))
+    convention = sheet.convention
+    for step in services.steps_outside_period(sheet):
+        messages.warning(
+            request,
+            _(
+                "Step “%(step)s” is due on %(date)s, outside the convention’s period "
+                "(%(start)s–%(end)s)."
+            )
+            % {
+                "step": step.title,
+                "date": step.due_on.strftime("%d/%m/%Y"),
+                "start": convention.start_year,
+                "end": convention.end_year,
+            },
+        )
+
+
+@login_required
+def sheet_create(request, slug):
+    access = get_convention_access_or_404(request, slug)
+    access.require(can_create_sheet(access))
+    convention = access.convention
+    next_number = (
+        ActionSheet.objects.filter(convention=convention).aggregate(n=Max("number"))["n"] or 0
+    ) + 1
+    sheet = ActionSheet(convention=convention)
+    form = ActionSheetForm(
+        request.POST or None,
+        instance=sheet,
+        convention=convention,
+        initial={"number": next_number},
+    )
+    steps = StepFormSet(request.POST or None, instance=sheet, prefix="steps")
+    indicators = IndicatorFormSet(request.POST or None, instance=sheet, prefix="indicators")
+    if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
+        sheet = services.create_sheet(form, [steps, indicators])
+        saved_message(request, sheet)
+        return redirect("actions:detail", slug=slug, number=sheet.number)
+    return render(
+        request,
+        "actions/sheet_form.html",
+        {
+            "access": access,
+            "convention": convention,
+            "sheet": None,
+            "form": form,
+            "steps": steps,
+            "indicators": indicators,
+            "conflict": None,
+        },
+    )
+
+
+@login_required
+def sheet_archive(request, slug, number):
+    access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    access.require(can_archive_sheet(access))
+    archive = sheet.archived_at is None
+    if request.method == "POST":
+        services.set_archived(sheet, archive)
+        if archive:
+            messages.success(request, _("Sheet %(number)s archived.") % {"number": number})
+            return redirect("actions:list", slug=slug)
+        messages.success(request, _("Sheet %(number)s restored.") % {"number": number})
+        return redirect("actions:detail", slug=slug, number=number)
+    return render(
+        request,
+        "actions/sheet_archive.html",
+        {"access": access, "convention": access.convention, "sheet": sheet, "archive": archive},
+    )
+
+
+@login_required
+def note_add(request, slug, number):
+    access, sheet = get_editable_sheet_or_403(request, slug, number)
+    if refused := method_not_allowed(request, "POST"):
+        return refused
+    form = NoteForm(request.POST, sheet=sheet)
+    if form.is_valid():
+        try:
+            services.add_note(sheet, form, request.user)
+        except services.StaleSheet as stale:
+            data = request.POST.copy()
+            data["version"] = stale.sheet.version
+            form = NoteForm(data, sheet=sheet)
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "This sheet was changed by someone else since you opened it: "
+                    "check its status and progress, then post your note again."
+                ),
+            )
+            context = detail_context(request, access, sheet, note_form=form, conflict=stale.entries)
+            return render(request, "actions/sheet_detail.html", context, status=409)
+        messages.success(request, _("Note added."))
+        return redirect("actions:detail", slug=slug, number=number)
+    context = detail_context(request, access, sheet, note_form=form)
+    return render(request, "actions/sheet_detail.html", context, status=400)
+
+
+@login_required
+def step_done(request, slug, number, step_id):
+    _access, sheet = get_editable_sheet_or_403(request, slug, number)
+    if refused := method_not_allowed(request, "POST"):
+        return refused
+    step = get_object_or_404(Step, pk=step_id, sheet=sheet)
+    form = StepDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["done_on"]))
+    elif step.done_on is not None:
+        messages.info(request, _("This step was already done."))
+    else:
+        services.mark_step_done(sheet, step, form.cleaned_data["done_on"])
+        messages.success(request, _("Step “%(step)s” done.") % {"step": step.title})
+    return redirect("actions:detail", slug=slug, number=number)
+
+
+@login_required
+def value_add(request, slug, number, indicator_id):
+    access, sheet = get_editable_sheet_or_403(request, slug, number)
+    if refused := method_not_allowed(request, "POST"):
+        return refused
+    try:
+        indicator = Indicator.objects.get(pk=indicator_id, sheet=sheet)
+    except Indicator.DoesNotExist:
+        raise Http404(_("No such indicator.")) from None
+    form = IndicatorValueForm(
+        request.POST,
+        instance=IndicatorValue(indicator=indicator),
+        prefix=f"value-{indicator.pk}",
+    )
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Value recorded."))
+        return redirect("actions:detail", slug=slug, number=number)
+    context = detail_context(request, access, sheet, value_form=form, value_indicator=indicator.pk)
+    return render(request, "actions/sheet_detail.html", context, status=400)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "conventions"
+
+urlpatterns = [
+    path("conventions/", views.overview, name="overview"),
+    path("conventions/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("public/<slug:slug>/", views.public_dashboard, name="public"),
+]

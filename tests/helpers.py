@@ -1,0 +1,63 @@
+"""Helpers shared by the test modules."""
+
+from actions.forms import ISO_DATE
+
+
+def iso(value):
+    return value.strftime(ISO_DATE) if value else ""
+
+
+def sheet_edit_payload(sheet, steps=None, indicators=None, **changes):
+    """The POST data of the edit form for `sheet` as it stands, with `changes` applied.
+
+    `steps` / `indicators`: lists of dicts for the formsets (existing rows carry their "id");
+    by default the sheet's current rows, unchanged.
+    """
+    data = {
+        "title": sheet.title,
+        "objective": sheet.objective_id,
+        "domains": [d.pk for d in sheet.domains.all()],
+        "status": sheet.status,
+        "priority": sheet.priority,
+        "progress": sheet.progress,
+        "planned_start": iso(sheet.planned_start),
+        "planned_end": iso(sheet.planned_end),
+        "description": sheet.description,
+        "goals": sheet.goals,
+        "target_publics": sheet.target_publics,
+        "lead_partner": sheet.lead_partner_id or "",
+        "pilots": [u.pk for u in sheet.pilots.all()],
+        "elected_referent": sheet.elected_referent,
+        "partners": [p.pk for p in sheet.partners.all()],
+        "communes": [p.pk for p in sheet.communes.all()],
+        "version": sheet.version,
+    }
+    if steps is None:
+        steps = [
+            {"id": s.pk, "title": s.title, "due_on": iso(s.due_on), "done_on": iso(s.done_on)}
+            for s in sheet.steps.all()
+        ]
+    if indicators is None:
+        indicators = [
+            {
+                "id": i.pk,
+                "label": i.label,
+                "unit": i.unit,
+                "kind": i.kind,
+                "baseline": i.baseline if i.baseline is not None else "",
+                "target": i.target if i.target is not None else "",
+            }
+            for i in sheet.indicators.all()
+        ]
+    for prefix, rows, existing in (
+        ("steps", steps, sheet.steps.count()),
+        ("indicators", indicators, sheet.indicators.count()),
+    ):
+        data[f"{prefix}-TOTAL_FORMS"] = len(rows)
+        data[f"{prefix}-INITIAL_FORMS"] = existing
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = value
+    for key, value in changes.items():
+        data[key] = value
+    return {k: ("" if v is None else v) for k, v in data.items()}

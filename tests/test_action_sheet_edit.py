@@ -1,0 +1,301 @@
+"""Editing a fiche action: the form, its formsets, validation, conflicts, history."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import ActionSheet, Indicator, Step
+
+from .factories import IndicatorFactory, StepFactory, UserFactory
+from .helpers import sheet_edit_payload
+
+pytestmark = pytest.mark.django_db
+
+SLUG = "thore-montagne-noire-2023-2025"
+
+
+def edit_url(number=4):
+    return reverse("actions:edit", args=[SLUG, number])
+
+
+@pytest.fixture
+def sheet(seeded):
+    return seeded.action_sheets.get(number=4)
+
+
+def post(client, sheet, **kwargs):
+    return client.post(edit_url(sheet.number), sheet_edit_payload(sheet, **kwargs))
+
+
+def test_edit_saves_every_field(client, coordinator, sheet, seeded):
+    client.force_login(coordinator)
+    partner = seeded.signatories.get(name="Albine")
+    response = post(
+        client,
+        sheet,
+        title="Harmoniser l’offre périscolaire",
+        status="in_progress",
+        priority="high",
+        progress=30,
+        planned_start="2023-02-01",
+        planned_end="2025-06-30",
+        description="Un diagnostic des accueils.",
+        goals="Même qualité partout.",
+        target_publics="Enfants de 3 à 11 ans",
+        elected_referent="Mme la vice-présidente",
+        pilots=[coordinator.pk],
+        communes=[partner.pk],
+        partners=[partner.pk],
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("actions:detail", args=[SLUG, 4])
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.priority, sheet.progress, sheet.version) == (
+        "in_progress",
+        "high",
+        30,
+        2,
+    )
+    assert sheet.planned_end == datetime.date(2025, 6, 30)
+    assert list(sheet.pilots.all()) == [coordinator]
+    assert list(sheet.communes.all()) == [partner]
+    record = sheet.history.order_by("-history_date", "-history_id").first()
+    assert record.history_user == coordinator
+    assert record.links["pilots"] == [coordinator.get_full_name()]
+
+
+def test_history_reads_as_sentences(client, coordinator, sheet):
+    coordinator.first_name, coordinator.last_name = "Camille", "Martin"
+    coordinator.save()
+    client.force_login(coordinator)
+    post(client, sheet, status="in_progress", progress=30)
+    response = client.get(reverse("actions:detail", args=[SLUG, 4]))
+    html = response.content.decode()
+    entry = response.context["history"][0]
+    change = {c.label: (c.old, c.new) for c in entry.changes}
+    assert change["Statut"] == ("à lancer", "en cours")
+    assert change["Avancement (%)"] == ("0\u00a0%", "30\u00a0%")
+    assert entry.author == "Camille Martin"
+    now = timezone.localtime()
+    assert entry.moment == f"{now:%d/%m/%Y} à {now.hour} h {now:%M}"
+    assert "<strong>Statut</strong>\u00a0: à lancer → en cours" in html.replace("&nbsp;", "\u00a0")
+    assert f"par Camille Martin, le {now:%d/%m/%Y} à {now.hour} h" in html
+
+
+def test_admin_edits_appear_in_the_history(client, superuser, sheet):
+    client.force_login(superuser)
+    sheet.status = "blocked"
+    sheet._history_user = superuser
+    sheet.save()
+    entries = client.get(reverse("actions:detail", args=[SLUG, 4])).context["history"]
+    assert entries[0].changes[0].new == "bloquée"
+
+
+def test_stale_save_is_refused_and_nothing_is_lost(client, coordinator, pilot, sheet):
+    # Both open the form at version 1.
+    client.force_login(pilot)
+    pilot_payload = sheet_edit_payload(sheet, progress=10, goals="Le texte du pilote")
+    other = client.__class__()
+    other.force_login(coordinator)
+    assert other.post(edit_url(), sheet_edit_payload(sheet, status="paused")).status_code == 302
+
+    response = client.post(edit_url(), pilot_payload)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cette fiche a été modifiée par quelqu’un d’autre" in html
+    assert "Statut\u00a0: à lancer → en pause" in html.replace("&nbsp;", "\u00a0")
+    assert coordinator.get_full_name() in html
+    assert "Le texte du pilote" in html  # the pilot's input is kept
+    sheet.refresh_from_db()
+    assert sheet.status == "paused" and sheet.goals == "" and sheet.progress == 0
+    # Saving again, knowingly, applies the pilot's input over the new version.
+    form = response.context["form"]
+    assert form["version"].value() == 2
+    data = dict(pilot_payload, version=2)
+    assert client.post(edit_url(), data).status_code == 302
+    sheet.refresh_from_db()
+    assert (sheet.goals, sheet.progress, sheet.version) == ("Le texte du pilote", 10, 3)
+    assert sheet.history.count() == 3  # created, coordinator's save, pilot's save
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"progress": 150}, "progress", "inférieure ou égale à 100"),
+        ({"progress": -1}, "progress", "supérieure ou égale à 0"),
+        ({"progress": "beaucoup"}, "progress", "Saisissez un nombre entier"),
+        (
+            {"planned_start": "2024-06-01", "planned_end": "2024-01-01"},
+            "planned_end",
+            "La fin prévue ne peut pas précéder le début prévu",
+        ),
+        ({"planned_end": "31/02/2024"}, "planned_end", "Saisissez une date valide"),
+        ({"title": ""}, "title", "Ce champ est obligatoire"),
+        ({"objective": 999999}, "objective", "Sélectionnez un choix valide"),
+    ],
+)
+def test_validation_errors_beside_the_field_input_kept(
+    client, coordinator, sheet, changes, field, message
+):
+    client.force_login(coordinator)
+    response = post(client, sheet, goals="Ma saisie à garder", **changes)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors[field])
+    html = response.content.decode()
+    assert "Ma saisie à garder" in html
+    assert "La fiche n’a pas été enregistrée" in html
+    sheet.refresh_from_db()
+    assert sheet.version == 1 and sheet.goals == ""
+
+
+def test_objective_of_another_convention_refused(client, coordinator, sheet, other_convention):
+    from .factories import ObjectiveFactory
+
+    foreign = ObjectiveFactory(convention=other_convention)
+    client.force_login(coordinator)
+    response = post(client, sheet, objective=foreign.pk)
+    assert "objective" in response.context["form"].errors
+    sheet.refresh_from_db()
+    assert sheet.objective.convention_id == sheet.convention_id
+
+
+def test_completed_brings_progress_to_100(client, coordinator, sheet):
+    client.force_login(coordinator)
+    response = post(client, sheet, status="done", progress=40)
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.progress) == ("done", 100)
+    html = client.get(response["Location"]).content.decode()
+    assert "avancement a été porté à 100" in html
+
+
+def test_steps_and_indicators_formsets(client, coordinator, sheet):
+    kept = StepFactory(sheet=sheet, title="Réunion de lancement", due_on=datetime.date(2023, 3, 1))
+    removed = StepFactory(sheet=sheet, title="À supprimer")
+    indicator = IndicatorFactory(sheet=sheet, label="Familles touchées")
+    client.force_login(coordinator)
+    steps = [
+        {
+            "id": kept.pk,
+            "title": "Réunion de lancement (COPIL)",
+            "due_on": "2023-03-01",
+            "done_on": "2023-03-02",
+        },
+        {
+            "id": removed.pk,
+            "title": removed.title,
+            "due_on": "2024-06-30",
+            "done_on": "",
+            "DELETE": "on",
+        },
+        {"title": "Bilan annuel", "due_on": "2024-12-15", "done_on": ""},
+    ]
+    indicators = [
+        {
+            "id": indicator.pk,
+            "label": "Familles touchées",
+            "unit": "familles",
+            "kind": "result",
+            "baseline": "10",
+            "target": "60",
+        },
+        {
+            "label": "Réunions tenues",
+            "unit": "réunions",
+            "kind": "means",
+            "baseline": "",
+            "target": "6",
+        },
+    ]
+    response = post(client, sheet, steps=steps, indicators=indicators)
+    assert response.status_code == 302
+    assert list(sheet.steps.values_list("title", "done_on")) == [
+        ("Réunion de lancement (COPIL)", datetime.date(2023, 3, 2)),
+        ("Bilan annuel", None),
+    ]
+    assert not Step.objects.filter(pk=removed.pk).exists()
+    assert Indicator.objects.get(pk=indicator.pk).target == 60
+    assert sheet.indicators.count() == 2
+    history = client.get(reverse("actions:detail", args=[SLUG, 4])).context["history"]
+    texts = [c.text.replace("\u00a0", " ") for e in history for c in e.changes]
+    assert "Étape « Bilan annuel » ajoutée" in texts
+    assert "Étape « À supprimer » supprimée" in texts
+
+
+def test_step_due_outside_the_period_warns(client, coordinator, sheet):
+    client.force_login(coordinator)
+    steps = [{"title": "Évaluation finale", "due_on": "2026-03-31", "done_on": ""}]
+    response = post(client, sheet, steps=steps)
+    assert response.status_code == 302  # a warning, not an error
+    html = client.get(response["Location"]).content.decode()
+    assert "31/03/2026, hors de la période de la convention (2023–2025)" in html
+
+
+def test_bad_step_input_answers_the_form_again(client, coordinator, sheet):
+    client.force_login(coordinator)
+    steps = [{"title": "", "due_on": "2024-13-45", "done_on": ""}]
+    response = post(client, sheet, steps=steps, goals="Gardé")
+    assert response.status_code == 200
+    assert response.context["steps"].total_error_count() >= 1
+    assert "Gardé" in response.content.decode()
+
+
+def test_create_a_sheet(client, coordinator, seeded):
+    client.force_login(coordinator)
+    url = reverse("actions:create", args=[SLUG])
+    response = client.get(url)
+    assert response.context["form"]["number"].value() == 17
+    objective = seeded.objectives.get(number=7)
+    data = {
+        "number": 17,
+        "title": "Créer un livret d’accueil",
+        "objective": objective.pk,
+        "status": "todo",
+        "priority": "medium",
+        "progress": 0,
+        "steps-TOTAL_FORMS": 1,
+        "steps-INITIAL_FORMS": 0,
+        "steps-0-title": "Rédaction",
+        "steps-0-due_on": "2025-03-01",
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    sheet = seeded.action_sheets.get(number=17)
+    assert sheet.steps.get().title == "Rédaction"
+    # The same number again is refused in French, input kept.
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "a déjà une fiche action de ce numéro" in response.content.decode()
+
+
+def test_archive_and_restore(client, coordinator, sheet):
+    client.force_login(coordinator)
+    url = reverse("actions:archive", args=[SLUG, 4])
+    assert client.post(url).status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.archived_at is not None
+    assert ActionSheet.objects.filter(pk=sheet.pk).exists()  # nothing hard-deleted
+    assert client.get(edit_url()).status_code == 403  # read-only while archived
+    detail = client.get(reverse("actions:detail", args=[SLUG, 4]))
+    assert "archivée" in detail.content.decode()
+    texts = [c.text.replace("\u00a0", " ") for e in detail.context["history"] for c in e.changes]
+    assert "Fiche archivée" in texts
+    assert client.post(url).status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.archived_at is None
+
+
+def test_pilots_offered_are_members_of_the_convention(client, coordinator, sheet, outsider):
+    UserFactory(username="nobody")
+    client.force_login(coordinator)
+    form = client.get(edit_url()).context["form"]
+    usernames = {u.username for u in form.fields["pilots"].queryset}
+    assert "coordination" in usernames
+    assert "etranger" not in usernames and "nobody" not in usernames
+    response = post(client, sheet, pilots=[outsider.pk])
+    assert "pilots" in response.context["form"].errors
