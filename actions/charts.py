@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 WIDTH, HEIGHT, PAD = 320, 120, 24
 
@@ -38,7 +39,11 @@ def indicator_chart(indicator, values):
         return HEIGHT - PAD - float((level - low) / (high - low)) * (HEIGHT - 2 * PAD)
 
     title_id = f"chart-{indicator.pk}"
-    summary = _("%(label)s: %(count)s values, from %(first)s (%(start)s) to %(last)s (%(end)s)") % {
+    summary = ngettext(
+        "%(label)s: %(count)s value, %(first)s (%(start)s)",
+        "%(label)s: %(count)s values, from %(first)s (%(start)s) to %(last)s (%(end)s)",
+        len(values),
+    ) % {
         "label": indicator.label,
         "count": len(values),
         "first": number(values[0].value),

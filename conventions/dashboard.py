@@ -186,10 +186,8 @@ def build_dashboard(convention, *, public=False, today=None):
     notes = ProgressNote.objects.filter(
         sheet__convention=convention, sheet__archived_at__isnull=True
     )
-    if public:
-        notes = notes.filter(is_public=True)
-    else:
-        notes = notes.select_related("author")
+    # The public page shows publishable notes only, and never their authors.
+    notes = notes.filter(is_public=True) if public else notes.select_related("author")
     notes = list(notes.select_related("sheet").order_by("-written_on", "-created_at")[:5])
     return Dashboard(
         convention=convention,

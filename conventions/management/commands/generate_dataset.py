@@ -1,0 +1,375 @@
+"""A realistic national dataset for load tests and query-count guards, created in bulk.
+
+    python manage.py generate_dataset --conventions 1000
+
+1 000 conventions across 100 CAFs, ~16 sheets each (12 to 50) with steps, indicators, values
+and notes, 9 funding lines each with yearly amounts and payments, 5 users per convention plus
+one CAF staff member per CAF who belongs to all of that CAF's conventions. Deterministic for a
+given --seed. Every user's password is --password (default "bench-password").
+"""
+
+import datetime
+import random
+import time
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from conventions.models import (
+    Challenge,
+    Convention,
+    Domain,
+    Membership,
+    Partner,
+    Signatory,
+    StrategicObjective,
+)
+from funding.models import FundingAmount, FundingLine, Payment, Structure
+
+DOMAINS = [
+    "Petite enfance",
+    "Enfance",
+    "Jeunesse",
+    "Parentalité",
+    "Accès aux droits",
+    "Logement",
+    "Animation de la vie sociale",
+]
+STATUSES = ["todo", "in_progress", "in_progress", "in_progress", "done", "paused", "blocked"]
+STRUCTURE_KINDS = ["eaje", "rpe", "laep", "alsh", "youth", "after_school"]
+BATCH = 2000
+
+
+def luhn_siren(prefix8):
+    """Complete 8 digits with the Luhn check digit of a SIREN."""
+    for last in range(10):
+        digits = f"{prefix8}{last}"
+        total = 0
+        for index, char in enumerate(reversed(digits)):
+            value = int(char) * (2 if index % 2 else 1)
+            total += value - 9 if value > 9 else value
+        if total % 10 == 0:
+            return digits
+    raise AssertionError("unreachable")
+
+
+class Command(BaseCommand):
+    help = "Generate a national dataset in bulk (conventions, sheets, funding, users)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--conventions", type=int, default=1000)
+        parser.add_argument("--cafs", type=int, default=None, help="default: conventions / 10")
+        parser.add_argument("--seed", type=int, default=2025)
+        parser.add_argument("--password", default="bench-password")
+        parser.add_argument("--prefix", default="gen", help="prefix of slugs and usernames")
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        counts = generate(
+            options["conventions"],
+            cafs=options["cafs"],
+            seed=options["seed"],
+            password=options["password"],
+            prefix=options["prefix"],
+        )
+        elapsed = time.monotonic() - started
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Generated in {elapsed:.1f} s: {summary}."))
+
+
+@transaction.atomic
+def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", prefix="gen"):
+    rng = random.Random(seed)
+    n_cafs = cafs or max(1, n_conventions // 10)
+    password_hash = make_password(password)
+    User = get_user_model()
+    counts = {}
+
+    def bulk(model, objects):
+        created = model.objects.bulk_create(objects, batch_size=BATCH)
+        counts[model._meta.verbose_name_plural] = counts.get(
+            model._meta.verbose_name_plural, 0
+        ) + len(created)
+        return created
+
+    siren_base = 70000000 + Partner.objects.filter(kind="epci").count()
+    caf_partners = bulk(
+        Partner, [Partner(name=f"CAF {prefix} {i:03d}", kind="caf") for i in range(n_cafs)]
+    )
+    epcis = bulk(
+        Partner,
+        [
+            Partner(
+                name=f"Communauté de communes {prefix} {i:04d}",
+                kind="epci",
+                siren=luhn_siren(f"{siren_base + i:08d}"),
+            )
+            for i in range(n_conventions)
+        ],
+    )
+    communes = bulk(
+        Partner,
+        [
+            Partner(name=f"Commune {prefix} {i:04d}-{j}", kind="commune", epci=epcis[i])
+            for i in range(n_conventions)
+            for j in range(5)
+        ],
+    )
+    conventions = []
+    for i in range(n_conventions):
+        start = rng.choice([2021, 2022, 2023, 2024])
+        conventions.append(
+            Convention(
+                slug=f"{prefix}-ctg-{i:04d}",
+                title=f"CTG {prefix} {i:04d}",
+                territory=epcis[i].name,
+                start_year=start,
+                end_year=start + rng.choice([2, 3, 3, 4]),
+                signed_on=datetime.date(start - 1, 12, 1),
+                status=rng.choice(["signed", "in_force", "in_force", "ended"]),
+                is_public=rng.random() < 0.3,
+            )
+        )
+    conventions = bulk(Convention, conventions)
+    caf_of = [caf_partners[i % n_cafs] for i in range(n_conventions)]
+    bulk(
+        Signatory,
+        [
+            Signatory(convention=c, partner=p)
+            for i, c in enumerate(conventions)
+            for p in [caf_of[i], epcis[i], *communes[i * 5 : i * 5 + 5]]
+        ],
+    )
+    domains = bulk(
+        Domain,
+        [
+            Domain(convention=c, name=name, position=k)
+            for c in conventions
+            for k, name in enumerate(DOMAINS, start=1)
+        ],
+    )
+    challenges = bulk(
+        Challenge,
+        [
+            Challenge(convention=c, title=f"Enjeu {k}", position=k)
+            for c in conventions
+            for k in range(1, 7)
+        ],
+    )
+    objectives = bulk(
+        StrategicObjective,
+        [
+            StrategicObjective(convention=c, number=k, title=f"Objectif stratégique {k}")
+            for c in conventions
+            for k in range(1, 8)
+        ],
+    )
+    bulk_links(
+        StrategicObjective.challenges.through,
+        [
+            {"strategicobjective": objectives[i * 7 + k], "challenge": challenges[i * 6 + k % 6]}
+            for i in range(n_conventions)
+            for k in range(7)
+        ],
+    )
+    bulk_links(
+        StrategicObjective.domains.through,
+        [
+            {"strategicobjective": objectives[i * 7 + k], "domain": domains[i * 7 + k]}
+            for i in range(n_conventions)
+            for k in range(7)
+        ],
+    )
+
+    users = bulk(
+        User,
+        [
+            User(
+                username=f"{prefix}-user-{i:04d}-{k}",
+                first_name=f"Prénom{k}",
+                last_name=f"Nom{i:04d}",
+                password=password_hash,
+            )
+            for i in range(n_conventions)
+            for k in range(5)
+        ]
+        + [
+            User(
+                username=f"{prefix}-caf-{j:03d}",
+                first_name="Agent",
+                last_name=f"CAF {j:03d}",
+                password=password_hash,
+            )
+            for j in range(n_cafs)
+        ],
+    )
+    roles = ["coordinator", "pilot", "pilot", "elected", "caf_staff"]
+    memberships = [
+        Membership(user=users[i * 5 + k], convention=c, role=roles[k])
+        for i, c in enumerate(conventions)
+        for k in range(5)
+    ]
+    memberships += [
+        Membership(user=users[n_conventions * 5 + i % n_cafs], convention=c, role="caf_staff")
+        for i, c in enumerate(conventions)
+    ]
+    bulk(Membership, memberships)
+
+    sheets = []
+    sheet_convention = []
+    for i, c in enumerate(conventions):
+        count = min(50, max(12, int(rng.gauss(16, 4))))
+        for number in range(1, count + 1):
+            status = rng.choice(STATUSES)
+            start = datetime.date(c.start_year, rng.randint(1, 12), 1)
+            sheets.append(
+                ActionSheet(
+                    convention=c,
+                    number=number,
+                    title=f"Fiche action {number} de la {c.title}",
+                    objective=objectives[i * 7 + (number - 1) % 7],
+                    description="Description de la fiche action générée pour les mesures.",
+                    status=status,
+                    priority=rng.choice(["high", "medium", "low"]),
+                    progress=100 if status == "done" else rng.randint(0, 95),
+                    planned_start=start,
+                    planned_end=datetime.date(c.end_year, rng.randint(1, 12), 28),
+                    lead_partner=epcis[i],
+                )
+            )
+            sheet_convention.append(i)
+    sheets = bulk(ActionSheet, sheets)
+    bulk_links(
+        ActionSheet.domains.through,
+        [
+            {"actionsheet": s, "domain": domains[sheet_convention[n] * 7 + (s.number - 1) % 7]}
+            for n, s in enumerate(sheets)
+        ],
+    )
+    bulk_links(
+        ActionSheet.pilots.through,
+        [
+            {"actionsheet": s, "user": users[sheet_convention[n] * 5 + 1 + s.number % 2]}
+            for n, s in enumerate(sheets)
+        ],
+    )
+    steps, indicators, notes = [], [], []
+    for n, sheet in enumerate(sheets):
+        c = conventions[sheet_convention[n]]
+        for k in range(3):
+            due = datetime.date(rng.randint(c.start_year, c.end_year), rng.randint(1, 12), 15)
+            done = due if rng.random() < 0.4 else None
+            steps.append(
+                Step(sheet=sheet, title=f"Étape {k + 1}", due_on=due, done_on=done, position=k + 1)
+            )
+        indicators.append(
+            Indicator(
+                sheet=sheet,
+                label="Familles accompagnées",
+                unit="familles",
+                baseline=Decimal(rng.randint(0, 50)),
+                target=Decimal(rng.randint(50, 200)),
+            )
+        )
+        for k in range(2):
+            notes.append(
+                ProgressNote(
+                    sheet=sheet,
+                    written_on=datetime.date(c.start_year, 3 + k * 6, 10),
+                    author=users[sheet_convention[n] * 5],
+                    text=f"Point d’avancement {k + 1}.",
+                    is_public=k == 0,
+                )
+            )
+    bulk(Step, steps)
+    indicators = bulk(Indicator, indicators)
+    bulk(ProgressNote, notes)
+    values = []
+    for n, indicator in enumerate(indicators):
+        c = conventions[sheet_convention[n]]
+        for k, year in enumerate(range(c.start_year, min(c.end_year, 2025) + 1)):
+            values.append(
+                IndicatorValue(
+                    indicator=indicator,
+                    measured_on=datetime.date(year, 12, 31),
+                    value=indicator.baseline + 10 * (k + 1),
+                )
+            )
+    bulk(IndicatorValue, values)
+
+    structures = bulk(
+        Structure,
+        [
+            Structure(
+                convention=c,
+                name=f"Structure {k}",
+                kind=STRUCTURE_KINDS[k % 6],
+                commune=communes[i * 5 + k % 5],
+            )
+            for i, c in enumerate(conventions)
+            for k in range(8)
+        ],
+    )
+    lines = []
+    for i, c in enumerate(conventions):
+        lines.append(
+            FundingLine(
+                convention=c,
+                label="Coordination de la CTG",
+                category="coordination",
+                funder=caf_of[i],
+                position=1,
+            )
+        )
+        for k in range(8):
+            local = k == 7
+            lines.append(
+                FundingLine(
+                    convention=c,
+                    label=f"Ligne {k + 1}" + (" (part communale)" if local else ""),
+                    structure=structures[i * 8 + k],
+                    category="local" if local else "bonus",
+                    funder=communes[i * 5] if local else caf_of[i],
+                    position=k + 2,
+                )
+            )
+    lines = bulk(FundingLine, lines)
+    amounts = []
+    for n, line in enumerate(lines):
+        c = conventions[n // 9]
+        base = Decimal(rng.randint(30, 450) * 100)
+        for year in range(c.start_year, c.end_year + 1):
+            amounts.append(FundingAmount(line=line, year=year, planned=base))
+    amounts = bulk(FundingAmount, amounts)
+    payments = []
+    for amount in amounts:
+        if amount.year <= 2025:
+            advance = (amount.planned * Decimal("0.35")).quantize(Decimal("0.01"))
+            payments.append(
+                Payment(
+                    funding_amount=amount,
+                    amount=advance,
+                    paid_on=datetime.date(amount.year, 3, 15),
+                    kind="advance",
+                )
+            )
+            payments.append(
+                Payment(
+                    funding_amount=amount,
+                    amount=advance,
+                    paid_on=datetime.date(amount.year, 10, 15),
+                    kind="advance",
+                )
+            )
+    bulk(Payment, payments)
+    return counts
+
+
+def bulk_links(through, rows):
+    """bulk_create rows of a many-to-many table given as {field name: object}."""
+    objects = [through(**{f"{name}_id": obj.pk for name, obj in row.items()}) for row in rows]
+    through.objects.bulk_create(objects, batch_size=BATCH)
