@@ -23,8 +23,7 @@ def test_elected_reads_dashboard_and_prints_it(login, page, portal, elected, ass
     pages = re.findall(rb"/Type\s*/Page[^s]", pdf)
     assert len(pages) >= 2  # the sections break onto pages
     boxes = [
-        [float(n) for n in m.split()]
-        for m in re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf)
+        [float(n) for n in m.split()] for m in re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf)
     ]
     assert boxes
     for _x, _y, width, height in boxes:  # A4: 595.3 × 841.9 points (210 × 297 mm)
