@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Partner
+from ctg_portal.fields import FrenchDecimalField
 
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
@@ -192,7 +193,7 @@ class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["label", "unit", "kind", "baseline", "target"]
-        localized_fields = ["baseline", "target"]  # "12,5" as French users type it
+        field_classes = {"baseline": FrenchDecimalField, "target": FrenchDecimalField}
 
 
 StepFormSet = forms.inlineformset_factory(
@@ -273,7 +274,7 @@ class IndicatorValueForm(ScopedModelForm):
         model = IndicatorValue
         fields = ["measured_on", "value", "comment"]
         widgets = {"measured_on": DateInput}
-        localized_fields = ["value"]
+        field_classes = {"value": FrenchDecimalField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

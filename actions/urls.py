@@ -1,5 +1,7 @@
 from django.urls import path
 
+import ctg_portal.converters  # noqa: F401  (registers <exportformat:…>)
+
 from . import views
 
 app_name = "actions"
@@ -7,6 +9,7 @@ app_name = "actions"
 urlpatterns = [
     path("", views.sheet_list, name="list"),
     path("nouvelle/", views.sheet_create, name="create"),
+    path("export.<exportformat:fmt>", views.sheet_export, name="export"),
     path("<int:number>/", views.sheet_detail, name="detail"),
     path("<int:number>/modifier/", views.sheet_edit, name="edit"),
     path("<int:number>/archiver/", views.sheet_archive, name="archive"),

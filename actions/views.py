@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.perms import get_convention_access_or_404
-from ctg_portal.http import method_not_allowed
+from ctg_portal.exports import export_response
+from ctg_portal.http import method_not_allowed, posted
 
 from . import services
 from .charts import indicator_chart
+from .exports import SheetExporter
 from .filters import SheetFilterForm
 from .forms import (
     ActionSheetForm,
@@ -117,6 +119,14 @@ def detail_context(request, access, sheet, **bound):
 
 
 @login_required
+def sheet_export(request, slug, fmt):
+    access = get_convention_access_or_404(request, slug)
+    if refused := method_not_allowed(request, "GET"):
+        return refused
+    return export_response(SheetExporter(access.convention), fmt)
+
+
+@login_required
 def sheet_detail(request, slug, number):
     access, sheet = get_sheet_for_user_or_404(request, slug, number)
     if refused := method_not_allowed(request, "GET"):
@@ -128,9 +138,9 @@ def sheet_detail(request, slug, number):
 def sheet_edit(request, slug, number):
     access, sheet = get_editable_sheet_or_403(request, slug, number)
     convention = access.convention
-    form = ActionSheetForm(request.POST or None, instance=sheet, convention=convention)
-    steps = StepFormSet(request.POST or None, instance=sheet, prefix="steps")
-    indicators = IndicatorFormSet(request.POST or None, instance=sheet, prefix="indicators")
+    form = ActionSheetForm(posted(request), instance=sheet, convention=convention)
+    steps = StepFormSet(posted(request), instance=sheet, prefix="steps")
+    indicators = IndicatorFormSet(posted(request), instance=sheet, prefix="indicators")
     conflict = None
     if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
         expected = form.cleaned_data.get("version") or sheet.version
@@ -159,6 +169,7 @@ def sheet_edit(request, slug, number):
             "indicators": indicators,
             "conflict": conflict,
         },
+        status=(409 if conflict is not None else 400) if request.method == "POST" else 200,
     )
 
 
@@ -193,13 +204,13 @@ def sheet_create(request, slug):
     ) + 1
     sheet = ActionSheet(convention=convention)
     form = ActionSheetForm(
-        request.POST or None,
+        posted(request),
         instance=sheet,
         convention=convention,
         initial={"number": next_number},
     )
-    steps = StepFormSet(request.POST or None, instance=sheet, prefix="steps")
-    indicators = IndicatorFormSet(request.POST or None, instance=sheet, prefix="indicators")
+    steps = StepFormSet(posted(request), instance=sheet, prefix="steps")
+    indicators = IndicatorFormSet(posted(request), instance=sheet, prefix="indicators")
     if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
         sheet = services.create_sheet(form, [steps, indicators])
         saved_message(request, sheet)
@@ -216,6 +227,7 @@ def sheet_create(request, slug):
             "indicators": indicators,
             "conflict": None,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

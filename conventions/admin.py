@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +86,47 @@ class ConventionAdmin(SimpleHistoryAdmin):
         (_("Funding"), {"fields": ["funding_summary"]}),
     ]
     inlines = [SignatoryInline, DomainInline, ChallengeInline, ObjectiveInline, MembershipInline]
+    actions = [
+        "export_funding_xlsx",
+        "export_funding_ods",
+        "export_funding_csv",
+        "export_sheets_xlsx",
+    ]
+
+    def _export(self, request, queryset, exporter_class, extension):
+        # One file per convention: an export of several would mix their periods.
+        from ctg_portal.exports import export_response
+
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Select exactly one convention to export."), level=messages.WARNING
+            )
+            return None
+        return export_response(exporter_class(queryset.get()), extension)
+
+    @admin.action(description=_("Export the funding table (XLSX)"))
+    def export_funding_xlsx(self, request, queryset):
+        from funding.exports import FundingExporter
+
+        return self._export(request, queryset, FundingExporter, "xlsx")
+
+    @admin.action(description=_("Export the funding table (ODS)"))
+    def export_funding_ods(self, request, queryset):
+        from funding.exports import FundingExporter
+
+        return self._export(request, queryset, FundingExporter, "ods")
+
+    @admin.action(description=_("Export the funding table (CSV)"))
+    def export_funding_csv(self, request, queryset):
+        from funding.exports import FundingExporter
+
+        return self._export(request, queryset, FundingExporter, "csv")
+
+    @admin.action(description=_("Export the action sheets (XLSX)"))
+    def export_sheets_xlsx(self, request, queryset):
+        from actions.exports import SheetExporter
+
+        return self._export(request, queryset, SheetExporter, "xlsx")
 
     def get_queryset(self, request):
         return (

@@ -96,7 +96,7 @@ def xlsx_bytes(exporter):
     bold = Font(bold=True)
     header = []
     for title in exporter.header():
-        cell = WriteOnlyCell(sheet, value=neutralise(title))
+        cell = WriteOnlyCell(sheet, value=neutralise(title) if isinstance(title, str) else title)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -123,7 +123,7 @@ def ods_bytes(exporter):
     import tablib
 
     dataset = tablib.Dataset(title=exporter.title[:31])
-    dataset.headers = [neutralise(h) for h in exporter.header()]
+    dataset.headers = [neutralise(h) if isinstance(h, str) else h for h in exporter.header()]
     for row in exporter.rows():
         dataset.append([neutralise(v) if isinstance(v, str) else v for v in row])
     return dataset.export("ods")

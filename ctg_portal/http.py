@@ -13,3 +13,12 @@ def method_not_allowed(request, *methods):
     if request.method not in allowed:
         return HttpResponseNotAllowed(sorted(allowed))
     return None
+
+
+def posted(request):
+    """The form data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request):
+    return request.FILES if request.method == "POST" else None

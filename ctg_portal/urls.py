@@ -10,5 +10,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("conventions.urls")),
     path("conventions/<slug:slug>/fiches/", include("actions.urls")),
+    path("conventions/<slug:slug>/financements/", include("funding.urls")),
     path("admin/", admin.site.urls),
 ]

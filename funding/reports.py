@@ -31,8 +31,31 @@ class Row:
 
 
 @dataclass
+class YearRow:
+    """Planned vs paid for one line and one year."""
+
+    line: FundingLine
+    planned: Decimal
+    paid: Decimal
+    payments: list = field(default_factory=list)
+
+    @property
+    def remaining(self):
+        return self.planned - self.paid
+
+    @property
+    def overpaid(self):
+        return self.paid > self.planned
+
+    @property
+    def overpayment(self):
+        return self.paid - self.planned
+
+
+@dataclass
 class Group:
     label: str
+    key: str
     rows: list = field(default_factory=list)
     years: list = field(default_factory=list)
 
@@ -50,10 +73,16 @@ class FundingTable:
     years: list
     caf: Group
     local: Group
+    existing: dict = field(default_factory=dict)  # (line id, year) → planned, rows that exist
 
     @property
     def rows(self):
         return self.caf.rows + self.local.rows
+
+    @property
+    def groups(self):
+        """The CAF's lines, then the collectivités' own share, each with its totals."""
+        return [self.caf, self.local]
 
     @property
     def per_year(self):
@@ -63,14 +92,36 @@ class FundingTable:
     def total(self):
         return self.caf.total + self.local.total
 
+    def for_year(self, year, payments=()):
+        """[YearRow] of every line for `year`, with the given payments attached."""
+        index = self.years.index(year)
+        by_line = defaultdict(list)
+        for payment in payments:
+            by_line[payment.funding_amount.line_id].append(payment)
+        return [
+            YearRow(row.line, row.amounts[index], row.paid[index], by_line[row.line.pk])
+            for row in self.rows
+        ]
+
     @property
     def per_category(self):
-        totals = defaultdict(lambda: ZERO)
-        labels = {}
+        """[(category label, total over the period)]."""
+        return [(label, total) for label, _amounts, total in self.per_category_per_year]
+
+    @property
+    def per_category_per_year(self):
+        """[(category label, [amount per year], total)] in the order of the categories."""
+        amounts = defaultdict(lambda: [ZERO] * len(self.years))
         for row in self.rows:
-            totals[row.line.category] += row.total
-            labels[row.line.category] = row.line.get_category_display()
-        return [(labels[key], totals[key]) for key in sorted(totals)]
+            sums = amounts[row.line.category]
+            for index, amount in enumerate(row.amounts):
+                sums[index] += amount
+        order = [value for value, _label in FundingLine.Category.choices]
+        labels = dict(FundingLine.Category.choices)
+        return [
+            (str(labels[key]), amounts[key], sum(amounts[key], ZERO))
+            for key in sorted(amounts, key=order.index)
+        ]
 
 
 def funding_table(convention):
@@ -92,9 +143,10 @@ def funding_table(convention):
         paid[line_id, year] = paid_amount or ZERO
     table = FundingTable(
         years=years,
-        caf=Group(_("CAF funding"), years=years),
-        local=Group(_("Collectivités' own share"), years=years),
+        caf=Group(_("CAF funding"), "caf", years=years),
+        local=Group(_("Collectivités' own share"), "local", years=years),
     )
+    table.existing = planned
     for line in lines:
         row = Row(
             line=line,

@@ -102,7 +102,7 @@ def test_stale_save_is_refused_and_nothing_is_lost(client, coordinator, pilot, s
     assert other.post(edit_url(), sheet_edit_payload(sheet, status="paused")).status_code == 302
 
     response = client.post(edit_url(), pilot_payload)
-    assert response.status_code == 200
+    assert response.status_code == 409
     html = response.content.decode()
     assert "Cette fiche a été modifiée par quelqu’un d’autre" in html
     assert "Statut\u00a0: à lancer → en pause" in html.replace("&nbsp;", "\u00a0")
@@ -141,7 +141,7 @@ def test_validation_errors_beside_the_field_input_kept(
 ):
     client.force_login(coordinator)
     response = post(client, sheet, goals="Ma saisie à garder", **changes)
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["form"]
     assert message in " ".join(form.errors[field])
     html = response.content.decode()
@@ -238,7 +238,7 @@ def test_bad_step_input_answers_the_form_again(client, coordinator, sheet):
     client.force_login(coordinator)
     steps = [{"title": "", "due_on": "2024-13-45", "done_on": ""}]
     response = post(client, sheet, steps=steps, goals="Gardé")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["steps"].total_error_count() >= 1
     assert "Gardé" in response.content.decode()
 
@@ -269,7 +269,7 @@ def test_create_a_sheet(client, coordinator, seeded):
     assert sheet.steps.get().title == "Rédaction"
     # The same number again is refused in French, input kept.
     response = client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "a déjà une fiche action de ce numéro" in response.content.decode()
 
 

@@ -52,7 +52,13 @@ def urls(sheet, step, indicator):
             reverse("actions:create", args=[SLUG]),
             only(MANAGERS, 200),
             lambda: {"title": ""},  # invalid: the form answers again
-            only(MANAGERS, 200),
+            only(MANAGERS, 400),
+        ),
+        "export": (
+            reverse("actions:export", args=[SLUG, "xlsx"]),
+            members(200),
+            None,
+            members(405),
         ),
         "detail": (reverse("actions:detail", args=[SLUG, 4]), members(200), None, members(405)),
         "edit": (
@@ -91,7 +97,17 @@ def urls(sheet, step, indicator):
     }
 
 
-URL_NAMES = ["list", "create", "detail", "edit", "archive", "note_add", "step_done", "value_add"]
+URL_NAMES = [
+    "list",
+    "create",
+    "export",
+    "detail",
+    "edit",
+    "archive",
+    "note_add",
+    "step_done",
+    "value_add",
+]
 
 
 @pytest.fixture

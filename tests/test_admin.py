@@ -142,3 +142,23 @@ def test_admin_edit_is_recorded_in_history(client, superuser, seeded):
     record = sheet.history.first()
     assert record.history_user == superuser
     assert Decimal(record.progress) == 30
+
+
+@pytest.mark.parametrize(
+    ("action", "content_type"),
+    [
+        ("export_funding_xlsx", "spreadsheetml"),
+        ("export_funding_ods", "opendocument"),
+        ("export_funding_csv", "text/csv"),
+        ("export_sheets_xlsx", "spreadsheetml"),
+    ],
+)
+def test_admin_offers_the_exports(client, superuser, seeded, action, content_type):
+    client.force_login(superuser)
+    response = client.post(
+        admin_url(Convention, "changelist"),
+        {"action": action, "_selected_action": [seeded.pk]},
+    )
+    assert response.status_code == 200
+    assert content_type in response["Content-Type"]
+    assert seeded.slug in response["Content-Disposition"]

@@ -1,0 +1,120 @@
+"""The fiches actions of a convention as a spreadsheet: every field, steps and indicators."""
+
+from django.db.models import Prefetch
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ctg_portal.exports import Exporter
+
+from .models import ActionSheet, Indicator, IndicatorValue, Step
+
+
+def names(objects, attribute="name"):
+    return ", ".join(getattr(o, attribute) for o in objects)
+
+
+def person(user):
+    return user.get_full_name() or user.username
+
+
+class SheetExporter(Exporter):
+    def __init__(self, convention):
+        self.convention = convention
+        self.title = _("Action sheets")
+        self.stem = f"fiches-actions-{convention.slug}"
+
+    def header(self):
+        return [
+            _("No."),
+            _("Title"),
+            _("Strategic objective"),
+            _("Domains"),
+            _("Status"),
+            _("Priority"),
+            _("Progress (%)"),
+            _("Planned start"),
+            _("Planned end"),
+            _("Pilots"),
+            _("Lead partner"),
+            _("Elected referent"),
+            _("Partners"),
+            _("Communes concerned"),
+            _("Description"),
+            _("Goals"),
+            _("Target publics"),
+            _("Steps"),
+            _("Indicators"),
+        ]
+
+    def sheets(self):
+        return (
+            ActionSheet.objects.active()
+            .filter(convention=self.convention)
+            .select_related("objective", "lead_partner")
+            .prefetch_related(
+                "domains",
+                "pilots",
+                "partners",
+                "communes",
+                Prefetch("steps", queryset=Step.objects.order_by("position", "due_on", "pk")),
+                Prefetch(
+                    "indicators",
+                    queryset=Indicator.objects.prefetch_related(
+                        Prefetch("values", queryset=IndicatorValue.objects.order_by("measured_on"))
+                    ),
+                ),
+            )
+            .order_by("number")
+        )
+
+    def rows(self):
+        for sheet in self.sheets():
+            yield [
+                sheet.number,
+                sheet.title,
+                str(sheet.objective),
+                names(sheet.domains.all()),
+                sheet.get_status_display(),
+                sheet.get_priority_display(),
+                sheet.progress,
+                sheet.planned_start,
+                sheet.planned_end,
+                ", ".join(person(u) for u in sheet.pilots.all()),
+                sheet.lead_partner.name if sheet.lead_partner else "",
+                sheet.elected_referent,
+                names(sheet.partners.all()),
+                names(sheet.communes.all()),
+                sheet.description,
+                sheet.goals,
+                sheet.target_publics,
+                "\n".join(self.step_text(step) for step in sheet.steps.all()),
+                "\n".join(self.indicator_text(i) for i in sheet.indicators.all()),
+            ]
+
+    @staticmethod
+    def step_text(step):
+        parts = [step.title]
+        if step.due_on:
+            parts.append(_("due %(date)s") % {"date": date_format(step.due_on, "d/m/Y")})
+        if step.done_on:
+            parts.append(_("done on %(date)s") % {"date": date_format(step.done_on, "d/m/Y")})
+        return " — ".join(parts)
+
+    @staticmethod
+    def indicator_text(indicator):
+        def number(value):
+            return "—" if value is None else f"{value.normalize():f}".replace(".", ",")
+
+        values = "; ".join(
+            f"{date_format(v.measured_on, 'd/m/Y')}: {number(v.value)}"
+            for v in indicator.values.all()
+        )
+        return _(
+            "%(label)s (%(unit)s): baseline %(baseline)s, target %(target)s; values: %(values)s"
+        ) % {
+            "label": indicator.label,
+            "unit": indicator.unit or "—",
+            "baseline": number(indicator.baseline),
+            "target": number(indicator.target),
+            "values": values or "—",
+        }

@@ -1,0 +1,148 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actions.forms import DateInput, not_in_future
+from ctg_portal.fields import FrenchDecimalField
+from ctg_portal.formatting import format_euros
+
+from .models import FundingAmount, FundingLine, Payment
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+IMPORT_EXTENSIONS = ["csv", "xlsx", "ods"]
+
+
+class LineChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class PaymentForm(forms.ModelForm):
+    """A payment (acompte or solde) on one line for one year of the period."""
+
+    line = LineChoiceField(label=_("Funding line"), queryset=FundingLine.objects.none())
+    year = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Payment
+        fields = ["line", "amount", "paid_on", "kind", "note", "year"]
+        widgets = {"paid_on": DateInput}
+        field_classes = {"amount": FrenchDecimalField}
+
+    def __init__(self, *args, convention, lines=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.fields["line"].queryset = FundingLine.objects.filter(convention=convention)
+        if lines is not None:  # the page already loaded them: no second query to list them
+            self.fields["line"].choices = [("", "---------")] + [
+                (line.pk, line.label) for line in lines
+            ]
+        self.fields["paid_on"].initial = timezone.localdate
+
+    def clean_paid_on(self):
+        return not_in_future(self.cleaned_data.get("paid_on"))
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if not self.convention.start_year <= year <= self.convention.end_year:
+            raise forms.ValidationError(_("This year lies outside the convention's period."))
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        line, year = cleaned.get("line"), cleaned.get("year")
+        if line and year:
+            try:
+                self.instance.funding_amount = FundingAmount.objects.get(line=line, year=year)
+            except FundingAmount.DoesNotExist:
+                self.add_error(
+                    "line",
+                    _("This line has no planned amount for %(year)s: enter it first.")
+                    % {"year": year},
+                )
+        return cleaned
+
+
+class AmountsForm(forms.Form):
+    """The planned amounts of every line × year of the period, edited as one grid.
+
+    Each cell carries the value the user saw: a cell changed meanwhile by someone else is
+    refused rather than overwritten.
+    """
+
+    def __init__(self, *args, table, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.table = table
+        self.cells = []
+        for row in table.rows:
+            for year, amount in zip(table.years, row.amounts, strict=True):
+                name = f"amount-{row.line.pk}-{year}"
+                self.fields[name] = FrenchDecimalField(
+                    label=_("%(line)s, %(year)s") % {"line": row.line.label, "year": year},
+                    required=False,
+                    min_value=Decimal("0"),
+                    max_digits=12,
+                    decimal_places=2,
+                    initial=amount if (row.line.pk, year) in table.existing else None,
+                )
+                self.fields[name].error_messages["min_value"] = _("An amount cannot be negative.")
+                self.fields[f"seen-{row.line.pk}-{year}"] = FrenchDecimalField(
+                    required=False, widget=forms.HiddenInput, initial=self.fields[name].initial
+                )
+                self.cells.append((row.line, year, name))
+
+    def rows(self):
+        """[(line, [bound fields per year])] for the template."""
+        by_line = {}
+        for line, _year, name in self.cells:
+            by_line.setdefault(line, []).append(self[name])
+        return list(by_line.items())
+
+    def clean(self):
+        cleaned = super().clean()
+        current = self.table.existing
+        for line, year, name in self.cells:
+            if name in self.errors:
+                continue
+            new = cleaned.get(name)
+            seen = cleaned.get(f"seen-{line.pk}-{year}")
+            now = current.get((line.pk, year))
+            if new is None and now is not None:
+                self.add_error(name, _("An amount cannot be emptied: enter 0 instead."))
+            elif now != seen and now != new:
+                self.add_error(
+                    name,
+                    _("Changed meanwhile by someone else, to %(amount)s: check it.")
+                    % {"amount": format_euros(now) if now is not None else "—"},
+                )
+        return cleaned
+
+    def changes(self):
+        """[(line, year, old, new)] for the cells whose value changes."""
+        current = self.table.existing
+        result = []
+        for line, year, name in self.cells:
+            new = self.cleaned_data.get(name)
+            old = current.get((line.pk, year))
+            if new is not None and new != old:
+                result.append((line, year, old, new))
+        return result
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (XLSX, ODS or CSV, 5 MB at most)"),
+        validators=[FileExtensionValidator(IMPORT_EXTENSIONS)],
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("This file is too large (%(size)s MB): 5 MB at most.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")}
+            )
+        return upload

@@ -1,0 +1,307 @@
+"""Import funding lines and yearly amounts from a spreadsheet: check everything, then apply.
+
+The file is the export's own format (XLSX, ODS or CSV): one row per line, one column per year.
+Every row is checked and every error reported on its row, in French; nothing is written
+unless the whole file is valid and the user confirms the preview.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from conventions.models import Partner
+from ctg_portal.exports import unneutralise
+from ctg_portal.formatting import format_euros
+
+from .exports import TOTAL_PREFIX, funding_columns
+from .models import FundingAmount, FundingLine, Structure
+
+NUMBER_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (type, encoding, missing columns)."""
+
+
+@dataclass
+class RowResult:
+    number: int  # the row's number in the file (the header is row 1)
+    label: str
+    errors: list = field(default_factory=list)
+    action: str = "unchanged"  # create, update or unchanged
+    changes: list = field(default_factory=list)  # human-readable changes
+    payload: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPreview:
+    rows: list
+    file_errors: list = field(default_factory=list)
+
+    @property
+    def error_count(self):
+        return len(self.file_errors) + sum(len(r.errors) for r in self.rows)
+
+    @property
+    def is_valid(self):
+        return self.error_count == 0
+
+    @property
+    def payload(self):
+        return [r.payload for r in self.rows if r.action != "unchanged"]
+
+    def count(self, action):
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def read_table(upload):
+    """The cells of the first sheet of an uploaded file, as a list of rows."""
+    name = upload.name.lower()
+    content = upload.read()
+    try:
+        if name.endswith(".csv"):
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252")
+            first_line = text.split("\n", 1)[0]
+            delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+            return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if name.endswith(".xlsx"):
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            return [list(row) for row in sheet.iter_rows(values_only=True)]
+        if name.endswith(".ods"):
+            import tablib
+
+            dataset = tablib.Dataset().load(content, format="ods", headers=False)
+            return [list(row) for row in dataset]
+    except Exception as error:  # any parser's failure: the file is not what it claims
+        raise ImportFileError(
+            _("This file could not be read as %(kind)s.") % {"kind": name.rsplit(".", 1)[-1]}
+        ) from error
+    raise ImportFileError(_("Only XLSX, ODS and CSV files can be imported."))
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unneutralise(str(value)).strip()
+
+
+def parse_amount(value):
+    """A Decimal from a spreadsheet cell (a number, or French text such as "241 801,00")."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.removesuffix("€").replace(",", ".")
+    if not NUMBER_RE.match(text):
+        raise ValueError
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError from None
+
+
+def header_year(value):
+    text = cell_text(value)
+    return int(text) if re.fullmatch(r"\d{4}", text) else None
+
+
+class FundingImport:
+    def __init__(self, convention):
+        self.convention = convention
+        self.lines = {
+            line.label.casefold(): line
+            for line in FundingLine.objects.filter(convention=convention).select_related(
+                "structure", "funder"
+            )
+        }
+        self.amounts = {
+            (a.line_id, a.year): a.planned
+            for a in FundingAmount.objects.filter(line__convention=convention)
+        }
+        self.structures = {
+            s.name.casefold(): s for s in Structure.objects.filter(convention=convention)
+        }
+        self.partners = {}
+        for partner in Partner.objects.filter(signatures__convention=convention):
+            self.partners[partner.name.casefold()] = partner
+        self.categories = {}
+        for value, label in FundingLine.Category.choices:
+            self.categories[value.casefold()] = value
+            self.categories[str(label).casefold()] = value
+        self.default_funder = next(
+            (p for p in self.partners.values() if p.kind == Partner.Kind.CAF), None
+        )
+
+    def preview(self, upload):
+        try:
+            table = read_table(upload)
+        except ImportFileError as error:
+            return ImportPreview(rows=[], file_errors=[str(error)])
+        table = [row for row in table if any(cell_text(c) for c in row)]
+        if not table:
+            return ImportPreview(rows=[], file_errors=[_("The file is empty.")])
+        header = [cell_text(c).casefold() for c in table[0]]
+        names = [n.casefold() for n in funding_columns([])]
+        columns = {
+            key: header.index(n)
+            for key, n in zip(["label", "structure", "category", "funder"], names, strict=False)
+            if n in header
+        }
+        years = {index: header_year(c) for index, c in enumerate(table[0]) if header_year(c)}
+        if "label" not in columns or not years:
+            return ImportPreview(
+                rows=[],
+                file_errors=[
+                    _(
+                        "The first row must name the columns as the export does: "
+                        "“%(label)s” and one column per year."
+                    )
+                    % {"label": funding_columns([])[0]}
+                ],
+            )
+        results, seen = [], set()
+        for number, cells in enumerate(table[1:], start=2):
+            cells = list(cells) + [None] * (len(header) - len(cells))
+            result = self.check_row(number, cells, columns, years)
+            if result is None:
+                continue
+            if result.label.casefold() in seen:
+                result.errors.append(_("This line appears twice in the file."))
+            seen.add(result.label.casefold())
+            results.append(result)
+        return ImportPreview(rows=results)
+
+    def check_row(self, number, cells, columns, years):
+        def get(key):
+            return cell_text(cells[columns[key]]) if key in columns else ""
+
+        label = get("label")
+        if label.startswith(TOTAL_PREFIX) and not get("funder"):
+            return None  # a row of totals, computed again by the portal
+        result = RowResult(number=number, label=label)
+        if not label:
+            result.errors.append(_("The line has no label."))
+        line = self.lines.get(label.casefold())
+        structure = line.structure if line else None
+        if get("structure"):
+            structure = self.structures.get(get("structure").casefold())
+            if structure is None:
+                result.errors.append(
+                    _("Unknown structure: “%(name)s”.") % {"name": get("structure")}
+                )
+        category = line.category if line else FundingLine.Category.BONUS
+        if get("category"):
+            category = self.categories.get(get("category").casefold())
+            if category is None:
+                result.errors.append(_("Unknown category: “%(name)s”.") % {"name": get("category")})
+        funder = line.funder if line else self.default_funder
+        if get("funder"):
+            funder = self.partners.get(get("funder").casefold())
+            if funder is None:
+                result.errors.append(
+                    _("Unknown funder: “%(name)s” (a signatory of the convention is expected).")
+                    % {"name": get("funder")}
+                )
+        elif funder is None:
+            result.errors.append(_("The line names no funder."))
+
+        amounts = {}
+        convention = self.convention
+        for index, year in years.items():
+            raw = cells[index] if index < len(cells) else None
+            if raw is None or cell_text(raw) == "":
+                continue
+            if not convention.start_year <= year <= convention.end_year:
+                result.errors.append(
+                    _("Year %(year)s lies outside the convention's period (%(start)s–%(end)s).")
+                    % {"year": year, "start": convention.start_year, "end": convention.end_year}
+                )
+                continue
+            try:
+                amount = parse_amount(raw)
+            except ValueError:
+                result.errors.append(
+                    _("Malformed amount for %(year)s: “%(value)s”.")
+                    % {"year": year, "value": cell_text(raw)}
+                )
+                continue
+            if amount < 0:
+                result.errors.append(
+                    _("Negative amount for %(year)s: %(value)s.")
+                    % {"year": year, "value": format_euros(amount)}
+                )
+            elif amount > MAX_AMOUNT:
+                result.errors.append(_("Amount too large for %(year)s.") % {"year": year})
+            else:
+                amounts[year] = amount
+        if result.errors:
+            return result
+
+        result.payload = {
+            "label": label,
+            "structure": structure.pk if structure else None,
+            "category": category,
+            "funder": funder.pk,
+            "amounts": {str(year): str(amount) for year, amount in amounts.items()},
+        }
+        if line is None:
+            result.action = "create"
+            result.changes = [_("new line")] + [
+                f"{year}\u00a0: {format_euros(amount)}" for year, amount in sorted(amounts.items())
+            ]
+            return result
+        if structure != line.structure:
+            result.changes.append(_("structure: %(name)s") % {"name": structure or "—"})
+        if category != line.category:
+            result.changes.append(
+                _("category: %(name)s") % {"name": FundingLine.Category(category).label}
+            )
+        if funder != line.funder:
+            result.changes.append(_("funder: %(name)s") % {"name": funder.name})
+        for year, amount in sorted(amounts.items()):
+            old = self.amounts.get((line.pk, year))
+            if old != amount:
+                before = format_euros(old) if old is not None else "—"
+                result.changes.append(f"{year}\u00a0: {before} → {format_euros(amount)}")
+        result.action = "update" if result.changes else "unchanged"
+        return result
+
+
+@transaction.atomic
+def apply_import(convention, payload):
+    """Write a previewed import: create or update each line and its yearly amounts."""
+    position = FundingLine.objects.filter(convention=convention).count()
+    for item in payload:
+        line = FundingLine.objects.filter(
+            convention=convention, label__iexact=item["label"]
+        ).first()
+        if line is None:
+            position += 1
+            line = FundingLine(convention=convention, label=item["label"], position=position)
+        line.structure_id = item["structure"]
+        line.category = item["category"]
+        line.funder_id = item["funder"]
+        line.full_clean()
+        line.save()
+        for year, amount in item["amounts"].items():
+            amount_row, created = FundingAmount.objects.get_or_create(
+                line=line, year=int(year), defaults={"planned": Decimal(amount)}
+            )
+            if not created and amount_row.planned != Decimal(amount):
+                amount_row.planned = Decimal(amount)
+                amount_row.save(update_fields=["planned"])

@@ -1,0 +1,9 @@
+"""Who may change a convention's funding (see conventions/perms.py for the access helpers)."""
+
+
+def can_manage_funding(access):
+    """Coordinators, CAF staff and superusers record payments, edit amounts and import.
+
+    Pilots and elected officials read the table and download its exports.
+    """
+    return access.is_coordinator or access.is_caf_staff
