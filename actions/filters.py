@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Domain, StrategicObjective
+from ctg_portal.fields import SafeModelChoiceField
 
 from .forms import convention_members, user_label
 from .models import ActionSheet
@@ -19,12 +20,12 @@ SORTS = {
 }
 
 
-class ObjectiveChoiceField(forms.ModelChoiceField):
+class ObjectiveChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.number}. {obj.title[:70]}{'…' if len(obj.title) > 70 else ''}"
 
 
-class PilotChoiceField(forms.ModelChoiceField):
+class PilotChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
         return user_label(obj)
 
@@ -37,7 +38,7 @@ class SheetFilterForm(forms.Form):
         required=False,
         empty_label=_("All"),
     )
-    domain = forms.ModelChoiceField(
+    domain = SafeModelChoiceField(
         label=_("Domain"),
         queryset=Domain.objects.none(),
         required=False,

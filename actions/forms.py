@@ -7,7 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Partner
-from ctg_portal.fields import FrenchDecimalField
+from ctg_portal.fields import (
+    FrenchDecimalField,
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+)
 
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
@@ -41,7 +45,7 @@ def user_label(user):
     return user.get_full_name() or user.username
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return user_label(obj)
 
@@ -87,7 +91,14 @@ class ActionSheetForm(ScopedModelForm):
             "partners",
             "communes",
         ]
-        field_classes = {"pilots": MemberChoiceField}
+        field_classes = {
+            "pilots": MemberChoiceField,
+            "objective": SafeModelChoiceField,
+            "lead_partner": SafeModelChoiceField,
+            "domains": SafeModelMultipleChoiceField,
+            "partners": SafeModelMultipleChoiceField,
+            "communes": SafeModelMultipleChoiceField,
+        }
         widgets = {
             "planned_start": DateInput,
             "planned_end": DateInput,
@@ -196,11 +207,13 @@ class IndicatorForm(forms.ModelForm):
         field_classes = {"baseline": FrenchDecimalField, "target": FrenchDecimalField}
 
 
+# Bounded: a forged TOTAL_FORMS cannot make the server build thousands of forms.
+FORMSET_LIMITS = {"max_num": 60, "absolute_max": 60, "validate_max": True}
 StepFormSet = forms.inlineformset_factory(
-    ActionSheet, Step, form=StepForm, extra=1, can_delete=True
+    ActionSheet, Step, form=StepForm, extra=1, can_delete=True, **FORMSET_LIMITS
 )
 IndicatorFormSet = forms.inlineformset_factory(
-    ActionSheet, Indicator, form=IndicatorForm, extra=1, can_delete=True
+    ActionSheet, Indicator, form=IndicatorForm, extra=1, can_delete=True, **FORMSET_LIMITS
 )
 
 

@@ -76,8 +76,10 @@ def detail_context(request, access, sheet, **bound):
     """Everything the sheet page shows; bound forms with errors can be passed in."""
     today = timezone.localdate()
     steps = list(sheet.steps.all())
+    step_errors = bound.get("step_form_errors", {})
     for step in steps:
         step.is_late = step.done_on is None and step.due_on is not None and step.due_on < today
+        step.done_form = step_errors.get(step.pk)
     indicators = list(
         Indicator.objects.filter(sheet=sheet).prefetch_related(
             Prefetch("values", queryset=IndicatorValue.objects.order_by("measured_on"))
@@ -281,14 +283,15 @@ def note_add(request, slug, number):
 
 @login_required
 def step_done(request, slug, number, step_id):
-    _access, sheet = get_editable_sheet_or_403(request, slug, number)
+    access, sheet = get_editable_sheet_or_403(request, slug, number)
     if refused := method_not_allowed(request, "POST"):
         return refused
     step = get_object_or_404(Step, pk=step_id, sheet=sheet)
     form = StepDoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["done_on"]))
-    elif step.done_on is not None:
+        context = detail_context(request, access, sheet, step_form_errors={step.pk: form})
+        return render(request, "actions/sheet_detail.html", context, status=400)
+    if step.done_on is not None:
         messages.info(request, _("This step was already done."))
     else:
         services.mark_step_done(sheet, step, form.cleaned_data["done_on"])

@@ -18,3 +18,35 @@ class FrenchDecimalField(forms.DecimalField):
             for space in SPACES:
                 value = value.replace(space, "")
         return super().to_python(value)
+
+
+# Ids beyond a 64-bit integer make some database drivers raise instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def check_id(field, value):
+    text = str(value).strip()
+    if text.lstrip("-").isdigit() and not -MAX_ID <= int(text) <= MAX_ID:
+        raise forms.ValidationError(
+            field.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers an out-of-range id with "invalid choice", not a 500."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            check_id(self, value)
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """The same for several ids."""
+
+    def _check_values(self, value):
+        for item in value if isinstance(value, list | tuple) else [value]:
+            check_id(self, item)
+        return super()._check_values(value)

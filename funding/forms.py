@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.forms import DateInput, not_in_future
-from ctg_portal.fields import FrenchDecimalField
+from ctg_portal.fields import FrenchDecimalField, SafeModelChoiceField
 from ctg_portal.formatting import format_euros
 
 from .models import FundingAmount, FundingLine, Payment
@@ -15,7 +15,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 IMPORT_EXTENSIONS = ["csv", "xlsx", "ods"]
 
 
-class LineChoiceField(forms.ModelChoiceField):
+class LineChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
         return obj.label
 

@@ -151,7 +151,11 @@ def test_mark_a_step_done(client, pilot, sheet):
     assert sheet.version == 2  # an open edit form will not undo it silently
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     other = StepFactory(sheet=sheet)
-    client.post(reverse("actions:step_done", args=[SLUG, 4, other.pk]), {"done_on": future})
+    response = client.post(
+        reverse("actions:step_done", args=[SLUG, 4, other.pk]), {"done_on": future}
+    )
+    assert response.status_code == 400
+    assert "Cette date est dans le futur" in response.content.decode()
     other.refresh_from_db()
     assert other.done_on is None
 

@@ -134,7 +134,7 @@ def test_seed_demo_refuses_without_debug(seeded, settings):
 
 
 def test_seed_demo_accounts(seeded, capsys):
-    from django.contrib.auth import authenticate
+    from django.contrib.auth import get_user_model
 
     from conventions.management.commands.seed_demo import DEMO_PASSWORD
 
@@ -147,7 +147,8 @@ def test_seed_demo_accounts(seeded, capsys):
         "elu": "elected",
         "caf": "caf_staff",
     }
-    assert authenticate(username="admin", password=DEMO_PASSWORD).is_superuser
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
     piloted = seeded.action_sheets.filter(pilots__username="pilote")
     assert sorted(piloted.values_list("number", flat=True)) == [1, 2, 3, 4]
     call_command("seed_demo", "--force")
