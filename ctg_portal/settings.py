@@ -133,6 +133,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the admin
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
 # Behind a proxy, the client's address comes from X-Forwarded-For (see DJANGO_BEHIND_PROXY).
 AXES_IPWARE_META_PRECEDENCE_ORDER = (

@@ -5,8 +5,11 @@ CHROMIUM_PATH). Without it they skip with a reason; CI sets CTG_REQUIRE_BROWSER=
 that skip into a failure so that CI always runs them.
 """
 
+import json
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -34,15 +37,75 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not os.path.exists(CHROMIUM):
-        reason = (
-            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-            "or set CHROMIUM_PATH to run the browser tests."
-        )
-        if os.environ.get("CTG_REQUIRE_BROWSER"):
-            pytest.fail(reason + " CTG_REQUIRE_BROWSER is set: browser tests must run.")
-        pytest.skip(reason)
+    require(
+        os.path.exists(CHROMIUM),
+        f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+        "or set CHROMIUM_PATH to run the browser tests.",
+    )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist"
+VNU_JAR = VNU_JAR / "vnu.jar"
+
+
+def require(condition, reason):
+    """Skip with `reason` where a tool is missing; fail instead in CI (CTG_REQUIRE_BROWSER)."""
+    if condition:
+        return
+    if os.environ.get("CTG_REQUIRE_BROWSER"):
+        pytest.fail(reason + " CTG_REQUIRE_BROWSER is set: browser tests must run.")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def valid_html(page, tmp_path):
+    """Every HTML page the test's browser receives must pass the Nu HTML checker: 0 errors.
+
+    The pages are collected as they arrive and checked in one run of vnu.jar at the end.
+    """
+    require(
+        VNU_JAR.exists() and shutil.which("java"),
+        f"No Nu HTML checker at {VNU_JAR} (run `npm ci`; it needs Java).",
+    )
+    files = []
+
+    def collect(response):
+        # Read the body as it arrives: the browser drops it once the page navigates away.
+        if response.request.resource_type != "document" or response.status in (301, 302):
+            return
+        if "text/html" not in response.headers.get("content-type", ""):
+            return
+        path = tmp_path / f"page-{len(files)}.html"
+        path.write_bytes(response.body())
+        files.append((path, response.url))
+
+    page.on("response", collect)
+    yield
+    if not files:
+        return
+    result = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(VNU_JAR),
+            "--errors-only",
+            "--format",
+            "json",
+            *[str(p) for p, _url in files],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or "{}").get("messages", [])
+    urls = {f"file:{p}": url for p, url in files}
+    errors = [
+        f"{urls.get(m.get('url'), m.get('url'))}:{m.get('lastLine')}: {m.get('message')}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+    assert not errors, "Nu HTML checker errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture
