@@ -17,7 +17,7 @@ def can_edit_sheet(access, sheet):
         return False
     if access.is_coordinator:
         return True
-    return access.is_pilot and any(p.pk == access.user.pk for p in sheet.pilots.all())
+    return access.is_pilot and sheet.pilots.filter(pk=access.user.pk).exists()
 
 
 def can_create_sheet(access):
@@ -32,10 +32,8 @@ def get_sheet_for_user_or_404(request, slug, number):
     """The convention access and the sheet `number` of convention `slug`, for a member."""
     access = get_convention_access_or_404(request, slug)
     try:
-        sheet = (
-            ActionSheet.objects.select_related("objective", "lead_partner")
-            .prefetch_related("pilots")
-            .get(convention=access.convention, number=number)
+        sheet = ActionSheet.objects.select_related("objective", "lead_partner").get(
+            convention=access.convention, number=number
         )
     except ActionSheet.DoesNotExist:
         raise Http404(_("No such action sheet.")) from None

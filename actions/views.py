@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -5,6 +6,7 @@ from django.db.models import Max, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from conventions.perms import get_convention_access_or_404
@@ -36,87 +38,146 @@ from .perms import (
 PAGE_SIZE = 50
 
 
+class SheetListData:
+    """What the list shows, computed only when its cached fragment is missing."""
+
+    def __init__(self, request, access):
+        self.request = request
+        self.access = access
+
+    @cached_property
+    def filters(self):
+        return SheetFilterForm(self.request.GET or None, convention=self.access.convention)
+
+    @cached_property
+    def page(self):
+        sheets = (
+            ActionSheet.objects.active()
+            .filter(convention=self.access.convention)
+            .with_lateness(timezone.localdate())
+            .with_next_step()
+            .select_related("objective")
+            .prefetch_related("pilots")
+        )
+        sheets = self.filters.filter(sheets)
+        return Paginator(sheets, PAGE_SIZE).get_page(self.request.GET.get("page"))
+
+    @cached_property
+    def query(self):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return query.urlencode()
+
+
 @login_required
 def sheet_list(request, slug):
     access = get_convention_access_or_404(request, slug)
     if refused := method_not_allowed(request, "GET"):
         return refused
-    convention = access.convention
-    today = timezone.localdate()
-    filters = SheetFilterForm(request.GET or None, convention=convention)
-    sheets = (
-        ActionSheet.objects.active()
-        .filter(convention=convention)
-        .with_lateness(today)
-        .with_next_step()
-        .select_related("objective")
-        .prefetch_related("pilots")
-    )
-    sheets = filters.filter(sheets)
-    page = Paginator(sheets, PAGE_SIZE).get_page(request.GET.get("page"))
-    for sheet in page:
-        sheet.editable = can_edit_sheet(access, sheet)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "actions/sheet_list.html",
         {
             "access": access,
-            "convention": convention,
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
+            "convention": access.convention,
+            "data": SheetListData(request, access),
             "can_create": can_create_sheet(access),
+            "today": timezone.localdate(),
         },
     )
 
 
+class SheetPageData:
+    """What the sheet page shows, each part computed only if its cached fragment is missing."""
+
+    def __init__(self, sheet, bound):
+        self.sheet = sheet
+        self.bound = bound
+        self.today = timezone.localdate()
+
+    @cached_property
+    def steps(self):
+        step_errors = self.bound.get("step_form_errors", {})
+        steps = list(self.sheet.steps.all())
+        for step in steps:
+            step.is_late = (
+                step.done_on is None and step.due_on is not None and step.due_on < self.today
+            )
+            step.done_form = step_errors.get(step.pk)
+        return steps
+
+    @cached_property
+    def is_late(self):
+        # As ActionSheet.objects.with_lateness(), from the steps already loaded.
+        sheet = self.sheet
+        if sheet.status in {ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED}:
+            return False
+        end_passed = sheet.planned_end is not None and sheet.planned_end < self.today
+        return end_passed or any(step.is_late for step in self.steps)
+
+    @cached_property
+    def indicators(self):
+        indicators = list(
+            Indicator.objects.filter(sheet=self.sheet).prefetch_related(
+                Prefetch("values", queryset=IndicatorValue.objects.order_by("measured_on"))
+            )
+        )
+        for indicator in indicators:
+            indicator.chart = indicator_chart(indicator, list(indicator.values.all()))
+            if self.bound.get("value_indicator") == indicator.pk:
+                indicator.value_form = self.bound["value_form"]
+            else:
+                indicator.value_form = IndicatorValueForm(prefix=f"value-{indicator.pk}")
+        return indicators
+
+    @cached_property
+    def notes(self):
+        return list(
+            ProgressNote.objects.filter(sheet=self.sheet)
+            .select_related("author")
+            .order_by("-written_on", "-created_at")
+        )
+
+    @cached_property
+    def history(self):
+        return SheetHistory(self.sheet).entries()
+
+    @cached_property
+    def challenges(self):
+        return list(self.sheet.objective.challenges.all())
+
+    @cached_property
+    def domains(self):
+        return list(self.sheet.domains.all())
+
+    @cached_property
+    def partners(self):
+        return list(self.sheet.partners.all())
+
+    @cached_property
+    def communes(self):
+        return list(self.sheet.communes.all())
+
+    @cached_property
+    def pilots(self):
+        return list(self.sheet.pilots.all())
+
+
 def detail_context(request, access, sheet, **bound):
     """Everything the sheet page shows; bound forms with errors can be passed in."""
-    today = timezone.localdate()
-    steps = list(sheet.steps.all())
-    step_errors = bound.get("step_form_errors", {})
-    for step in steps:
-        step.is_late = step.done_on is None and step.due_on is not None and step.due_on < today
-        step.done_form = step_errors.get(step.pk)
-    indicators = list(
-        Indicator.objects.filter(sheet=sheet).prefetch_related(
-            Prefetch("values", queryset=IndicatorValue.objects.order_by("measured_on"))
-        )
-    )
-    for indicator in indicators:
-        indicator.chart = indicator_chart(indicator, list(indicator.values.all()))
-        if bound.get("value_indicator") == indicator.pk:
-            indicator.value_form = bound["value_form"]
-        else:
-            indicator.value_form = IndicatorValueForm(prefix=f"value-{indicator.pk}")
     editable = can_edit_sheet(access, sheet)
-    finished = sheet.status in {ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED}
-    end_passed = sheet.planned_end is not None and sheet.planned_end < today
     return {
         "access": access,
         "convention": access.convention,
         "sheet": sheet,
-        # As ActionSheet.objects.with_lateness(), from the steps already loaded.
-        "is_late": not finished and (end_passed or any(step.is_late for step in steps)),
-        "objective_challenges": list(sheet.objective.challenges.all()),
-        "domains": list(sheet.domains.all()),
-        "partners": list(sheet.partners.all()),
-        "communes": list(sheet.communes.all()),
-        "steps": steps,
-        "indicators": indicators,
-        "notes": list(
-            ProgressNote.objects.filter(sheet=sheet)
-            .select_related("author")
-            .order_by("-written_on", "-created_at")
-        ),
-        "history": SheetHistory(sheet).entries(),
+        "data": SheetPageData(sheet, bound),
         "editable": editable,
+        # Parts holding forms (and their CSRF tokens) are never cached for editors.
+        "fragment_seconds": 0 if editable else settings.FRAGMENT_CACHE_SECONDS,
         "can_archive": can_archive_sheet(access),
         "note_form": bound.get("note_form") or NoteForm(sheet=sheet),
-        "step_form": StepDoneForm(),
         "conflict": bound.get("conflict"),
+        "today": timezone.localdate(),
     }
 
 
@@ -125,7 +186,9 @@ def sheet_export(request, slug, fmt):
     access = get_convention_access_or_404(request, slug)
     if refused := method_not_allowed(request, "GET"):
         return refused
-    return export_response(SheetExporter(access.convention), fmt)
+    convention = access.convention
+    key = f"sheets:{convention.pk}:{convention.data_version}"
+    return export_response(SheetExporter(convention), fmt, cache_key=key)
 
 
 @login_required

@@ -103,4 +103,4 @@ def overview_rows(page_conventions, all_conventions):
             totals.caf_per_year[year] += amount
         for year, amount in item.local_per_year.items():
             totals.local_per_year[year] += amount
-    return rows, totals
+    return {"rows": rows, "totals": totals}

@@ -1,8 +1,12 @@
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -83,7 +87,8 @@ def dashboard_charts(dashboard, *, public):
 
 
 def render_dashboard(request, convention, *, public, access=None):
-    dashboard = build_dashboard(convention, public=public)
+    # Lazy: built only when the template's cached fragment is missing (see versioning.py).
+    dashboard = SimpleLazyObject(lambda: build_dashboard(convention, public=public))
     return render(
         request,
         "conventions/dashboard.html",
@@ -91,8 +96,9 @@ def render_dashboard(request, convention, *, public, access=None):
             "convention": convention,
             "access": access,
             "dashboard": dashboard,
-            "charts": dashboard_charts(dashboard, public=public),
+            "charts": SimpleLazyObject(lambda: dashboard_charts(dashboard, public=public)),
             "public": public,
+            "today": timezone.localdate(),
         },
     )
 
@@ -122,10 +128,23 @@ def overview(request):
     if refused := method_not_allowed(request, "GET"):
         return refused
     conventions = Convention.objects.for_user(request.user).order_by("title", "pk")
-    page = Paginator(conventions, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows, totals = overview_rows(list(page), conventions)
+    versions = list(conventions.values_list("pk", "data_version"))
+    page = Paginator(versions, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    def figures_of_page():
+        on_page = conventions.filter(pk__in=[pk for pk, _version in page])
+        return overview_rows(list(on_page), conventions)
+
+    figures = SimpleLazyObject(figures_of_page)
     return render(
         request,
         "conventions/overview.html",
-        {"page": page, "rows": rows, "totals": totals},
+        {
+            "page": page,
+            "figures": figures,
+            # The cached table depends on every convention of the user and their versions.
+            "fingerprint": hashlib.sha256(repr(versions).encode()).hexdigest(),
+            "count": len(versions),
+            "today": timezone.localdate(),
+        },
     )

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from conventions.dashboard import current_year
@@ -32,34 +34,51 @@ def selected_year(request, convention):
     return min(max(year, convention.start_year), convention.end_year)
 
 
+class FundingPageData:
+    """The funding table and the year's payments, computed only on a cache miss."""
+
+    def __init__(self, convention, year):
+        self.convention = convention
+        self.year = year
+
+    @cached_property
+    def table(self):
+        return funding_table(self.convention)
+
+    @cached_property
+    def year_rows(self):
+        payments = (
+            Payment.objects.filter(
+                funding_amount__line__convention=self.convention, funding_amount__year=self.year
+            )
+            .select_related("funding_amount")
+            .order_by("paid_on", "pk")
+        )
+        return self.table.for_year(self.year, payments)
+
+    @cached_property
+    def year_planned(self):
+        return sum((r.planned for r in self.year_rows), start=Decimal("0"))
+
+    @cached_property
+    def year_paid(self):
+        return sum((r.paid for r in self.year_rows), start=Decimal("0"))
+
+
 def table_context(access, year, payment_form=None):
     convention = access.convention
-    table = funding_table(convention)
-    payments = (
-        Payment.objects.filter(
-            funding_amount__line__convention=convention, funding_amount__year=year
-        )
-        .select_related("funding_amount")
-        .order_by("paid_on", "pk")
-    )
-    year_rows = table.for_year(year, payments)
     manage = can_manage_funding(access)
-    lines = [row.line for row in table.rows]
+    if manage and payment_form is None:
+        payment_form = PaymentForm(convention=convention, initial={"year": year})
     return {
         "access": access,
         "convention": convention,
-        "table": table,
+        "data": FundingPageData(convention, year),
+        "years": convention.years,
         "year": year,
-        "year_rows": year_rows,
-        "year_planned": sum((r.planned for r in year_rows), start=0),
-        "year_paid": sum((r.paid for r in year_rows), start=0),
         "can_manage": manage,
-        "payment_form": payment_form
-        or (
-            PaymentForm(convention=convention, lines=lines, initial={"year": year})
-            if manage
-            else None
-        ),
+        "payment_form": payment_form,
+        "today": timezone.localdate(),
     }
 
 
@@ -77,7 +96,9 @@ def export(request, slug, fmt):
     access = get_convention_access_or_404(request, slug)
     if refused := method_not_allowed(request, "GET"):
         return refused
-    return export_response(FundingExporter(access.convention), fmt)
+    convention = access.convention
+    key = f"funding:{convention.pk}:{convention.data_version}"
+    return export_response(FundingExporter(convention), fmt, cache_key=key)
 
 
 @login_required
