@@ -1,9 +1,11 @@
 """Access to fiches actions: who reads, who edits (see conventions/perms.py for the rules)."""
 
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from conventions.perms import get_convention_access_or_404
+from conventions.models import Membership
+from conventions.perms import ConventionAccess, get_convention_access_or_404
 
 from .models import ActionSheet
 
@@ -29,16 +31,26 @@ can_archive_sheet = can_create_sheet
 
 
 def get_sheet_for_user_or_404(request, slug, number):
-    """The convention access and the sheet `number` of convention `slug`, for a member."""
-    access = get_convention_access_or_404(request, slug)
+    """The convention access and the sheet `number` of convention `slug`, for a member.
+
+    One query finds the sheet, its convention and the user's role in it; a sheet of a
+    convention the user is not a member of is as missing as a sheet that does not exist.
+    """
+    user = request.user
+    role = Membership.objects.filter(user=user, convention=OuterRef("convention")).values("role")
     try:
-        sheet = ActionSheet.objects.select_related("objective", "lead_partner").get(
-            convention=access.convention, number=number
+        sheet = (
+            ActionSheet.objects.select_related("convention", "objective", "lead_partner")
+            .annotate(member_role=Subquery(role[:1]))
+            .get(convention__slug=slug, number=number)
         )
     except ActionSheet.DoesNotExist:
+        # The convention itself may be unknown or closed to the user: the same 404 either way.
+        get_convention_access_or_404(request, slug)
         raise Http404(_("No such action sheet.")) from None
-    sheet.convention = access.convention
-    return access, sheet
+    if sheet.member_role is None and not user.is_superuser:
+        raise Http404(_("No such convention."))
+    return ConventionAccess(user, sheet.convention, sheet.member_role), sheet
 
 
 def get_editable_sheet_or_403(request, slug, number):

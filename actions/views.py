@@ -175,7 +175,7 @@ def detail_context(request, access, sheet, **bound):
         # Parts holding forms (and their CSRF tokens) are never cached for editors.
         "fragment_seconds": 0 if editable else settings.FRAGMENT_CACHE_SECONDS,
         "can_archive": can_archive_sheet(access),
-        "note_form": bound.get("note_form") or NoteForm(sheet=sheet),
+        "note_form": bound.get("note_form") or (NoteForm(sheet=sheet) if editable else None),
         "conflict": bound.get("conflict"),
         "today": timezone.localdate(),
     }

@@ -1,13 +1,14 @@
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
 
 from conventions.dashboard import current_year
@@ -68,8 +69,12 @@ class FundingPageData:
 def table_context(access, year, payment_form=None):
     convention = access.convention
     manage = can_manage_funding(access)
-    if manage and payment_form is None:
-        payment_form = PaymentForm(convention=convention, initial={"year": year})
+    bound = payment_form is not None
+    if manage and not bound:
+        # Built only if its cached fields are missing.
+        payment_form = SimpleLazyObject(
+            lambda: PaymentForm(convention=convention, initial={"year": year})
+        )
     return {
         "access": access,
         "convention": convention,
@@ -78,6 +83,8 @@ def table_context(access, year, payment_form=None):
         "year": year,
         "can_manage": manage,
         "payment_form": payment_form,
+        # A form with the user's input and errors is never cached; an empty one is.
+        "form_seconds": 0 if bound else settings.FRAGMENT_CACHE_SECONDS,
         "today": timezone.localdate(),
     }
 

@@ -172,9 +172,7 @@ def test_funding_follows_payments_amounts_and_imports(client, elected, seeded, c
     data[f"amount-{line.pk}-2025"] = "35000"
     assert manager.post(reverse("funding:amounts", args=[SLUG]), data).status_code == 302
     assert f"726{NBSP}403{NBSP}€" in page(client, url)
-    content = (
-        b"Ligne de financement;Financeur;2024\r\nNouvelle ligne;CAF du Tarn;1000\r\n"
-    )
+    content = b"Ligne de financement;Financeur;2024\r\nNouvelle ligne;CAF du Tarn;1000\r\n"
     response = manager.post(
         reverse("funding:import", args=[SLUG]), {"file": SimpleUploadedFile("a.csv", content)}
     )
