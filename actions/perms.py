@@ -37,7 +37,11 @@ def get_sheet_for_user_or_404(request, slug, number):
     convention the user is not a member of is as missing as a sheet that does not exist.
     """
     user = request.user
-    role = Membership.objects.filter(user=user, convention=OuterRef("convention")).values("role")
+    role = (
+        Membership.objects.filter(user=user, convention=OuterRef("convention"))
+        .order_by()
+        .values("role")
+    )
     try:
         sheet = (
             ActionSheet.objects.select_related("convention", "objective", "lead_partner")
