@@ -126,10 +126,19 @@ class SheetHistory:
         records = list(
             self.sheet.history.select_related("history_user").order_by("history_date", "pk")
         )
+        # Names of the objectives and lead partners the records mention; most sheets never
+        # changed them, and the sheet already holds the current ones.
+        sheet = self.sheet
         ids = {r.objective_id for r in records}
-        self.objectives = {o.pk: str(o) for o in StrategicObjective.objects.filter(pk__in=ids)}
+        if ids <= {sheet.objective_id}:
+            self.objectives = {sheet.objective_id: str(sheet.objective)}
+        else:
+            self.objectives = {o.pk: str(o) for o in StrategicObjective.objects.filter(pk__in=ids)}
         ids = {r.lead_partner_id for r in records if r.lead_partner_id}
-        self.partners = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
+        if ids <= {sheet.lead_partner_id}:
+            self.partners = {sheet.lead_partner_id: sheet.lead_partner.name} if ids else {}
+        else:
+            self.partners = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
 
         entries = []
         previous = None

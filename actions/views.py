@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch
+from django.db.models import Case, CharField, Exists, F, Max, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from conventions.models import Challenge, Domain, Partner
 from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
 from ctg_portal.http import method_not_allowed, posted
@@ -143,24 +146,86 @@ class SheetPageData:
         return SheetHistory(self.sheet).entries()
 
     @cached_property
+    def labels(self):
+        """The objective's enjeux, the sheet's domains and its pilots' names, in one query."""
+        domains = (
+            Domain.objects.filter(action_sheets=self.sheet)
+            .order_by()
+            .annotate(kind=Value("domain"))
+            .values_list("kind", "name", "position", "pk")
+        )
+        challenges = (
+            Challenge.objects.filter(objectives=self.sheet.objective_id)
+            .order_by()
+            .annotate(kind=Value("challenge"))
+            .values_list("kind", "title", "position", "pk")
+        )
+        full_name = Concat("first_name", Value(" "), "last_name", output_field=CharField())
+        pilots = (
+            get_user_model()
+            .objects.filter(piloted_sheets=self.sheet)
+            .order_by()
+            .annotate(
+                kind=Value("pilot"),
+                label=Case(
+                    When(first_name="", last_name="", then=F("username")),
+                    default=full_name,
+                    output_field=CharField(),
+                ),
+                position=Value(0),
+            )
+            .values_list("kind", "label", "position", "pk")
+        )
+        rows = sorted(
+            domains.union(challenges, pilots, all=True), key=lambda row: (row[2], row[1], row[3])
+        )
+        return {
+            kind: [name.strip() for row_kind, name, _position, _pk in rows if row_kind == kind]
+            for kind in ("domain", "challenge", "pilot")
+        }
+
+    @cached_property
     def challenges(self):
-        return list(self.sheet.objective.challenges.all())
+        return self.labels["challenge"]
 
     @cached_property
     def domains(self):
-        return list(self.sheet.domains.all())
+        return self.labels["domain"]
+
+    @cached_property
+    def partner_links(self):
+        """The sheet's partners and communes concerned, in one query."""
+        sheet = self.sheet
+        partners = (
+            Partner.objects.filter(Q(partner_action_sheets=sheet) | Q(commune_action_sheets=sheet))
+            .annotate(
+                is_partner=Exists(
+                    ActionSheet.partners.through.objects.filter(
+                        actionsheet=sheet, partner=OuterRef("pk")
+                    )
+                ),
+                is_commune=Exists(
+                    ActionSheet.communes.through.objects.filter(
+                        actionsheet=sheet, partner=OuterRef("pk")
+                    )
+                ),
+            )
+            .distinct()
+            .order_by("name")
+        )
+        return list(partners)
 
     @cached_property
     def partners(self):
-        return list(self.sheet.partners.all())
+        return [p for p in self.partner_links if p.is_partner]
 
     @cached_property
     def communes(self):
-        return list(self.sheet.communes.all())
+        return [p for p in self.partner_links if p.is_commune]
 
     @cached_property
     def pilots(self):
-        return list(self.sheet.pilots.all())
+        return self.labels["pilot"]
 
 
 def detail_context(request, access, sheet, **bound):
