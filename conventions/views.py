@@ -128,11 +128,11 @@ def overview(request):
     if refused := method_not_allowed(request, "GET"):
         return refused
     conventions = Convention.objects.for_user(request.user).order_by("title", "pk")
-    versions = list(conventions.values_list("pk", "data_version"))
+    versions = list(conventions.values_list("pk", "data_version", "has_demo_data"))
     page = Paginator(versions, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
 
     def figures_of_page():
-        on_page = conventions.filter(pk__in=[pk for pk, _version in page])
+        on_page = conventions.filter(pk__in=[pk for pk, _version, _demo in page])
         return overview_rows(list(on_page), conventions)
 
     figures = SimpleLazyObject(figures_of_page)
@@ -145,6 +145,7 @@ def overview(request):
             # The cached table depends on every convention of the user and their versions.
             "fingerprint": hashlib.sha256(repr(versions).encode()).hexdigest(),
             "count": len(versions),
+            "demo_data": any(demo for _pk, _version, demo in versions),
             "today": timezone.localdate(),
         },
     )

@@ -144,7 +144,14 @@ def test_demo_banner(client, elected, seeded, capsys):
     call_command("seed_demo", "--force")
     seeded.refresh_from_db()
     assert seeded.has_demo_data
-    for url in (DASHBOARD, reverse("actions:list", args=[SLUG]), reverse("home")):
+    for url in (
+        DASHBOARD,
+        reverse("actions:list", args=[SLUG]),
+        reverse("home"),
+        OVERVIEW,
+        reverse("funding:table", args=[SLUG]),
+        reverse("actions:detail", args=[SLUG, 4]),
+    ):
         assert "Données de démonstration" in text(client.get(url)), url
     dashboard = build_dashboard(seeded, today=datetime.date(2025, 12, 31))
     assert dashboard.average_progress > 0
