@@ -15,6 +15,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from actions.forms import ActionSheetForm
 from actions.models import ActionSheet, IndicatorValue, ProgressNote, Step
 from funding.models import FundingAmount, FundingLine, Payment
 
@@ -116,23 +117,7 @@ def check(client, url, data, **extra):
 
 
 SHEET_FIELDS = [
-    "number",
-    "title",
-    "objective",
-    "domains",
-    "status",
-    "priority",
-    "progress",
-    "planned_start",
-    "planned_end",
-    "description",
-    "goals",
-    "target_publics",
-    "lead_partner",
-    "pilots",
-    "elected_referent",
-    "partners",
-    "communes",
+    *ActionSheetForm.Meta.fields,
     "version",
     "steps-TOTAL_FORMS",
     "steps-INITIAL_FORMS",
