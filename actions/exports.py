@@ -22,6 +22,7 @@ class SheetExporter(Exporter):
         self.convention = convention
         self.title = _("Action sheets")
         self.stem = f"fiches-actions-{convention.slug}"
+        self.cache_key = f"{self.stem}:{convention.data_version}"
 
     def header(self):
         return [

@@ -251,9 +251,7 @@ def sheet_export(request, slug, fmt):
     access = get_convention_access_or_404(request, slug)
     if refused := method_not_allowed(request, "GET"):
         return refused
-    convention = access.convention
-    key = f"sheets:{convention.pk}:{convention.data_version}"
-    return export_response(SheetExporter(convention), fmt, cache_key=key)
+    return export_response(SheetExporter(access.convention), fmt)
 
 
 @login_required

@@ -101,6 +101,10 @@ class Partner(models.Model):
             raise ValidationError(errors)
 
 
+# Funders whose lines are the collectivités' own share, shown apart from the CAF's funding.
+LOCAL_SHARE_KINDS = frozenset({Partner.Kind.COMMUNE, Partner.Kind.EPCI})
+
+
 class ConventionQuerySet(models.QuerySet):
     def for_user(self, user):
         """The conventions a user may open: all for a superuser, else those they belong to."""

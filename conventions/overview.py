@@ -10,9 +10,8 @@ from django.utils import timezone
 from actions.models import ActionSheet
 from funding.models import FundingAmount
 
-from .models import Partner
+from .models import LOCAL_SHARE_KINDS
 
-LOCAL_FUNDER_KINDS = {Partner.Kind.COMMUNE, Partner.Kind.EPCI}
 ZERO = Decimal("0")
 
 
@@ -81,7 +80,7 @@ def collect(convention_filter, today):
         item = figures[row["line__convention_id"]]
         bucket = (
             item.local_per_year
-            if row["line__funder__kind"] in LOCAL_FUNDER_KINDS
+            if row["line__funder__kind"] in LOCAL_SHARE_KINDS
             else item.caf_per_year
         )
         bucket[row["year"]] += row["total"]

@@ -38,12 +38,6 @@ class ConventionAccess:
     def is_caf_staff(self):
         return self.role == Membership.Role.CAF_STAFF
 
-    @property
-    def role_label(self):
-        if self.role:
-            return Membership.Role(self.role).label
-        return _("administrator")
-
     def require(self, allowed):
         """Raise 403 unless `allowed`: the user is a member, but not entitled to this."""
         if not allowed:

@@ -165,6 +165,3 @@ FUNDING_LINES = [
     ),
     ("SMIX de St-Amans", "SMIX de St-Amans", "alsh", "bonus", Decimal("17421")),
 ]
-
-YEARLY_TOTAL = Decimal("241801")
-PERIOD_TOTAL = Decimal("725403")

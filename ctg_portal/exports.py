@@ -50,6 +50,7 @@ class Exporter:
     title = "export"
     stem = "export"
     money_columns = frozenset()
+    cache_key = None  # set by exporters of a convention: stem and data version
 
     def header(self):
         raise NotImplementedError
@@ -149,12 +150,13 @@ def caching(chunks, key):
         cache.set(key, "".join(kept).encode("utf-8"), settings.FRAGMENT_CACHE_SECONDS)
 
 
-def export_response(exporter, extension, cache_key=None):
+def export_response(exporter, extension):
     """The HTTP response of an export, as an attachment named after the exporter and the date.
 
-    `cache_key`: the export is kept (when small) under that key, which must change with the
-    data (see conventions/versioning.py).
+    A small export is kept under the exporter's `cache_key`, which changes with the data
+    (see conventions/versioning.py).
     """
+    cache_key = exporter.cache_key
     disposition = f'attachment; filename="{exporter.filename(extension)}"'
     content_type = CONTENT_TYPES[extension]
     key = f"export:{cache_key}:{extension}:{timezone.localdate()}" if cache_key else None

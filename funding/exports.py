@@ -9,14 +9,13 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from conventions.models import Partner
+from conventions.models import LOCAL_SHARE_KINDS
 from ctg_portal.exports import Exporter
 
 from .models import FundingAmount, FundingLine
 
 TOTAL_PREFIX = "Total"  # rows of totals start with it and name no funder (skipped on import)
 CHUNK = 5000
-LOCAL_FUNDER_KINDS = [Partner.Kind.COMMUNE, Partner.Kind.EPCI]
 ZERO = Decimal("0")
 
 
@@ -41,6 +40,7 @@ class FundingExporter(Exporter):
         self.years = convention.years
         self.title = _("Funding")
         self.stem = f"financements-{convention.slug}"
+        self.cache_key = f"{self.stem}:{convention.data_version}"
         self.money_columns = frozenset(range(5, 5 + len(self.years) + 1))
 
     def header(self):
@@ -51,9 +51,9 @@ class FundingExporter(Exporter):
             "structure", "funder"
         )
         if local:
-            lines = lines.filter(funder__kind__in=LOCAL_FUNDER_KINDS)
+            lines = lines.filter(funder__kind__in=LOCAL_SHARE_KINDS)
         else:
-            lines = lines.exclude(funder__kind__in=LOCAL_FUNDER_KINDS)
+            lines = lines.exclude(funder__kind__in=LOCAL_SHARE_KINDS)
         return lines.order_by("position", "pk").iterator(chunk_size=CHUNK)
 
     def rows(self):

@@ -32,14 +32,10 @@ class PaymentForm(forms.ModelForm):
         widgets = {"paid_on": DateInput}
         field_classes = {"amount": FrenchDecimalField}
 
-    def __init__(self, *args, convention, lines=None, **kwargs):
+    def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
         self.convention = convention
         self.fields["line"].queryset = FundingLine.objects.filter(convention=convention)
-        if lines is not None:  # the page already loaded them: no second query to list them
-            self.fields["line"].choices = [("", "---------")] + [
-                (line.pk, line.label) for line in lines
-            ]
         self.fields["paid_on"].initial = timezone.localdate
 
     def clean_paid_on(self):

@@ -7,7 +7,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from conventions.models import MAX_YEAR, MIN_YEAR, Convention, Partner
+from conventions.models import LOCAL_SHARE_KINDS, MAX_YEAR, MIN_YEAR, Convention, Partner
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -123,7 +123,7 @@ class FundingLine(models.Model):
     @property
     def is_local_share(self):
         """True for the collectivités' own share (a commune or the EPCI pays)."""
-        return self.funder.kind in {Partner.Kind.COMMUNE, Partner.Kind.EPCI}
+        return self.funder.kind in LOCAL_SHARE_KINDS
 
     def clean(self):
         errors = {}

@@ -7,12 +7,9 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from conventions.models import Partner
-
 from .models import FundingAmount, FundingLine
 
 ZERO = Decimal("0")
-LOCAL_FUNDER_KINDS = {Partner.Kind.COMMUNE, Partner.Kind.EPCI}
 
 
 @dataclass
@@ -27,7 +24,7 @@ class Row:
 
     @property
     def is_local_share(self):
-        return self.line.funder.kind in LOCAL_FUNDER_KINDS
+        return self.line.is_local_share
 
 
 @dataclass

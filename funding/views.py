@@ -103,9 +103,7 @@ def export(request, slug, fmt):
     access = get_convention_access_or_404(request, slug)
     if refused := method_not_allowed(request, "GET"):
         return refused
-    convention = access.convention
-    key = f"funding:{convention.pk}:{convention.data_version}"
-    return export_response(FundingExporter(convention), fmt, cache_key=key)
+    return export_response(FundingExporter(access.convention), fmt)
 
 
 @login_required

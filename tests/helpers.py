@@ -3,6 +3,16 @@
 from actions.forms import ISO_DATE
 
 
+def expected_status(persona, allowed, ok):
+    """The status a permission matrix expects: login redirect for anonymous visitors, 404 for
+    outsiders of the convention, `ok` for the personas `allowed`, 403 for the other members."""
+    if persona == "anonymous":
+        return 302
+    if persona == "outsider":
+        return 404
+    return ok if persona in allowed else 403
+
+
 def iso(value):
     return value.strftime(ISO_DATE) if value else ""
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from .factories import IndicatorFactory, StepFactory
-from .helpers import sheet_edit_payload
+from .helpers import expected_status, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +28,12 @@ MANAGERS = {"coordinator", "superuser"}
 READERS = {"other_pilot", "elected", "caf_staff"}
 
 
-def expected(persona, allowed, ok):
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
-
-
 def members(ok):
-    return lambda persona: expected(persona, set(PERSONAS), ok)
+    return lambda persona: expected_status(persona, set(PERSONAS), ok)
 
 
 def only(allowed, ok):
-    return lambda persona: expected(persona, allowed, ok)
+    return lambda persona: expected_status(persona, allowed, ok)
 
 
 # name → (url builder, GET expectation, POST builder, POST expectation)

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from funding.models import FundingLine, Payment
 
+from .helpers import expected_status
+
 pytestmark = pytest.mark.django_db
 
 SLUG = "thore-montagne-noire-2023-2025"
@@ -16,20 +18,12 @@ PERSONAS = ["coordinator", "pilot", "elected", "caf_staff", "outsider", "anonymo
 MANAGERS = {"coordinator", "caf_staff", "superuser"}
 
 
-def expected(persona, allowed, ok):
-    if persona == "anonymous":
-        return 302
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
-
-
 def members(ok):
-    return lambda p: expected(p, set(PERSONAS), ok)
+    return lambda p: expected_status(p, set(PERSONAS), ok)
 
 
 def managers(ok):
-    return lambda p: expected(p, MANAGERS, ok)
+    return lambda p: expected_status(p, MANAGERS, ok)
 
 
 def cases(line):
