@@ -12,17 +12,28 @@ RUN_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_SECURE_SSL_REDIRECT=
 # The test suite needs a key too; it is not a secret.
 TEST_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-tests-only-not-a-secret}"
 
-.PHONY: run dev test quality messages clean
+.PHONY: run dev test quality messages requirements clean
 
+# requirements*.txt pin every package with its hashes: pip installs nothing else.
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+# Compile requirements*.in into requirements*.txt with hashes, keeping the current pins.
+# `make requirements PIP_COMPILE_ARGS=--upgrade` moves everything to the latest releases,
+# `PIP_COMPILE_ARGS="--upgrade-package django"` one package.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(PIP_COMPILE_ARGS)
+requirements: $(VENV)/.installed-dev
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 var/secret_key:
 	mkdir -p var
@@ -51,6 +62,8 @@ test: $(VENV)/.installed-dev
 quality: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(TEST_ENV) $(BIN)/mypy
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py check_catalogue
 

@@ -7,11 +7,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ctg_portal.formatting import format_number
+
 WIDTH, HEIGHT, PAD = 320, 120, 24
-
-
-def number(value):
-    return f"{Decimal(value).normalize():f}".replace(".", ",")
 
 
 def indicator_chart(indicator, values):
@@ -46,9 +44,9 @@ def indicator_chart(indicator, values):
     ) % {
         "label": indicator.label,
         "count": len(values),
-        "first": number(values[0].value),
+        "first": format_number(values[0].value),
         "start": date_format(values[0].measured_on, "d/m/Y"),
-        "last": number(values[-1].value),
+        "last": format_number(values[-1].value),
         "end": date_format(values[-1].measured_on, "d/m/Y"),
     }
     guides = []
@@ -57,7 +55,7 @@ def indicator_chart(indicator, values):
         (indicator.target, "chart-target", _("target")),
     ):
         if level is not None:
-            guides.append((css, y(level), f"{label} {number(level)}"))
+            guides.append((css, y(level), f"{label} {format_number(level)}"))
     polyline = " ".join(f"{x(day):.1f},{y(level):.1f}" for day, level in points)
     dots = format_html_join(
         "",

@@ -5,6 +5,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ctg_portal.exports import Exporter
+from ctg_portal.formatting import display_name, format_number
 
 from .models import ActionSheet, Indicator, IndicatorValue, Step
 
@@ -13,16 +14,11 @@ def names(objects, attribute="name"):
     return ", ".join(getattr(o, attribute) for o in objects)
 
 
-def person(user):
-    return user.get_full_name() or user.username
-
-
 class SheetExporter(Exporter):
     def __init__(self, convention):
         self.convention = convention
         self.title = _("Action sheets")
         self.stem = f"fiches-actions-{convention.slug}"
-        self.cache_key = f"{self.stem}:{convention.data_version}"
 
     def header(self):
         return [
@@ -80,7 +76,7 @@ class SheetExporter(Exporter):
                 sheet.progress,
                 sheet.planned_start,
                 sheet.planned_end,
-                ", ".join(person(u) for u in sheet.pilots.all()),
+                ", ".join(display_name(u) for u in sheet.pilots.all()),
                 sheet.lead_partner.name if sheet.lead_partner else "",
                 sheet.elected_referent,
                 names(sheet.partners.all()),
@@ -103,11 +99,8 @@ class SheetExporter(Exporter):
 
     @staticmethod
     def indicator_text(indicator):
-        def number(value):
-            return "—" if value is None else f"{value.normalize():f}".replace(".", ",")
-
         values = "; ".join(
-            f"{date_format(v.measured_on, 'd/m/Y')}: {number(v.value)}"
+            f"{date_format(v.measured_on, 'd/m/Y')}: {format_number(v.value)}"
             for v in indicator.values.all()
         )
         return _(
@@ -115,7 +108,7 @@ class SheetExporter(Exporter):
         ) % {
             "label": indicator.label,
             "unit": indicator.unit or "—",
-            "baseline": number(indicator.baseline),
-            "target": number(indicator.target),
+            "baseline": format_number(indicator.baseline),
+            "target": format_number(indicator.target),
             "values": values or "—",
         }

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Domain, StrategicObjective
 from ctg_portal.fields import SafeModelChoiceField
+from ctg_portal.formatting import display_name
 
-from .forms import convention_members, user_label
+from .forms import convention_members
 from .models import ActionSheet
 
 SORTS = {
@@ -27,42 +28,44 @@ class ObjectiveChoiceField(SafeModelChoiceField):
 
 class PilotChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
-        return user_label(obj)
+        return display_name(obj)
 
 
 class SheetFilterForm(forms.Form):
+    """Field names are the query string's parameters, in French like the URLs."""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    objective = ObjectiveChoiceField(
+    objectif = ObjectiveChoiceField(
         label=_("Objective"),
         queryset=StrategicObjective.objects.none(),
         required=False,
         empty_label=_("All"),
     )
-    domain = SafeModelChoiceField(
+    domaine = SafeModelChoiceField(
         label=_("Domain"),
         queryset=Domain.objects.none(),
         required=False,
         empty_label=_("All"),
         to_field_name="pk",
     )
-    status = forms.ChoiceField(
+    statut = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("All")), *ActionSheet.Status.choices],
         required=False,
     )
-    pilot = PilotChoiceField(
+    pilote = PilotChoiceField(
         label=_("Pilot"),
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label=_("All"),
     )
-    priority = forms.ChoiceField(
+    priorite = forms.ChoiceField(
         label=_("Priority"),
         choices=[("", _("All")), *ActionSheet.Priority.choices],
         required=False,
     )
-    late = forms.BooleanField(label=_("Late only"), required=False)
-    sort = forms.ChoiceField(
+    retard = forms.BooleanField(label=_("Late only"), required=False)
+    tri = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
             ("number", _("number")),
@@ -76,9 +79,9 @@ class SheetFilterForm(forms.Form):
 
     def __init__(self, data, *, convention):
         super().__init__(data)
-        self.fields["objective"].queryset = convention.objectives.all()
-        self.fields["domain"].queryset = convention.domains.all()
-        self.fields["pilot"].queryset = (
+        self.fields["objectif"].queryset = convention.objectives.all()
+        self.fields["domaine"].queryset = convention.domains.all()
+        self.fields["pilote"].queryset = (
             convention_members(convention).filter(piloted_sheets__convention=convention).distinct()
         )
 
@@ -87,7 +90,8 @@ class SheetFilterForm(forms.Form):
         """True when at least one filter narrows the list."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         return any(
-            data.get(k) for k in ("q", "objective", "domain", "status", "pilot", "priority", "late")
+            data.get(k)
+            for k in ("q", "objectif", "domaine", "statut", "pilote", "priorite", "retard")
         )
 
     def filter(self, queryset):
@@ -100,20 +104,20 @@ class SheetFilterForm(forms.Form):
                 queryset = queryset.filter(
                     Q(title__icontains=word) | Q(description__icontains=word)
                 )
-        if data.get("objective"):
-            queryset = queryset.filter(objective=data["objective"])
-        if data.get("domain"):
-            queryset = queryset.filter(domains=data["domain"])
-        if data.get("status"):
-            queryset = queryset.filter(status=data["status"])
-        if data.get("pilot"):
-            queryset = queryset.filter(pilots=data["pilot"])
-        if data.get("priority"):
-            queryset = queryset.filter(priority=data["priority"])
-        if data.get("late"):
+        if data.get("objectif"):
+            queryset = queryset.filter(objective=data["objectif"])
+        if data.get("domaine"):
+            queryset = queryset.filter(domains=data["domaine"])
+        if data.get("statut"):
+            queryset = queryset.filter(status=data["statut"])
+        if data.get("pilote"):
+            queryset = queryset.filter(pilots=data["pilote"])
+        if data.get("priorite"):
+            queryset = queryset.filter(priority=data["priorite"])
+        if data.get("retard"):
             queryset = queryset.filter(is_late=True)
         order = []
-        for key in SORTS[data.get("sort") or "number"]:
+        for key in SORTS[data.get("tri") or "number"]:
             if isinstance(key, tuple):
                 name, direction = key
                 key = getattr(F(name), direction)(nulls_last=True)

@@ -12,25 +12,10 @@ from ctg_portal.fields import (
     SafeModelChoiceField,
     SafeModelMultipleChoiceField,
 )
+from ctg_portal.formatting import display_name
+from ctg_portal.forms import DateInput, not_in_future
 
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
-
-ISO_DATE = "%Y-%m-%d"
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it sends ISO dates whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=ISO_DATE)
-
-
-def not_in_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."), code="future")
-    return value
 
 
 def convention_members(convention):
@@ -41,13 +26,9 @@ def convention_members(convention):
     )
 
 
-def user_label(user):
-    return user.get_full_name() or user.username
-
-
 class MemberChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return user_label(obj)
+        return display_name(obj)
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -181,14 +162,6 @@ class ActionSheetForm(ScopedModelForm):
             "version",
         )
 
-    def clean(self):
-        cleaned = super().clean()
-        # "Completed" brings the progress to 100 % (the user is told after the save).
-        if cleaned.get("status") == ActionSheet.Status.DONE:
-            cleaned["progress"] = 100
-            self.instance.progress = 100
-        return cleaned
-
 
 class StepForm(forms.ModelForm):
     class Meta:
@@ -256,12 +229,6 @@ class NoteForm(forms.ModelForm):
 
     def clean_written_on(self):
         return not_in_future(self.cleaned_data.get("written_on"))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") == ActionSheet.Status.DONE:
-            cleaned["progress"] = 100
-        return cleaned
 
     def sheet_changes(self):
         """The sheet fields this note changes: {field: new value}."""

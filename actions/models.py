@@ -1,8 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -17,14 +19,13 @@ class ActionSheetQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
     def overdue(self, today):
-        """Late sheets: planned end passed, or a step past due, and not done or abandoned."""
+        """Late sheets: planned end passed, or a step late, and not done or abandoned."""
         return self.with_lateness(today).filter(is_late=True)
 
     def with_lateness(self, today):
-        """Annotate `has_late_step` and `is_late` (see `overdue`)."""
-        late_steps = Step.objects.filter(
-            sheet=OuterRef("pk"), done_on__isnull=True, due_on__lt=today
-        )
+        """Annotate `has_late_step` and `is_late` (see `overdue`): the one definition of a
+        late sheet, used by lists, pages, dashboards and the overview."""
+        late_steps = Step.objects.filter(sheet=OuterRef("pk")).late(today)
         finished = Q(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
         return self.annotate(has_late_step=Exists(late_steps)).annotate(
             is_late=ExpressionWrapper(
@@ -32,6 +33,10 @@ class ActionSheetQuerySet(models.QuerySet):
                 output_field=models.BooleanField(),
             ),
         )
+
+    def next_number(self, convention):
+        """The number a new sheet of `convention` gets: one more than the highest."""
+        return (self.filter(convention=convention).aggregate(n=Max("number"))["n"] or 0) + 1
 
     def with_next_step(self):
         """Annotate the title and due date of the next step not done (earliest due first)."""
@@ -42,6 +47,39 @@ class ActionSheetQuerySet(models.QuerySet):
             next_step_title=Subquery(next_steps.values("title")[:1]),
             next_step_due=Subquery(next_steps.values("due_on")[:1]),
         )
+
+
+class StepQuerySet(models.QuerySet):
+    @staticmethod
+    def late_condition(today):
+        """A step is late when it is not done and its due date has passed."""
+        return Q(done_on__isnull=True, due_on__lt=today)
+
+    def late(self, today):
+        return self.filter(self.late_condition(today))
+
+    def with_lateness(self, today):
+        """Annotate `is_late` (see `late`)."""
+        return self.annotate(
+            is_late=ExpressionWrapper(
+                self.late_condition(today), output_field=models.BooleanField()
+            )
+        )
+
+    def upcoming(self, today, days):
+        """Steps not done, due from `today` to `days` later, of sheets not archived."""
+        return self.filter(
+            sheet__archived_at__isnull=True,
+            done_on__isnull=True,
+            due_on__gte=today,
+            due_on__lte=today + datetime.timedelta(days=days),
+        )
+
+
+class ProgressNoteQuerySet(models.QuerySet):
+    def publishable(self):
+        """Notes that may appear on the public page (never with their author)."""
+        return self.filter(is_public=True)
 
 
 class SheetHistoryLinks(models.Model):
@@ -173,15 +211,21 @@ class ActionSheet(models.Model):
         return f"{self.number}. {self.title}"
 
     def save(self, *args, **kwargs):
-        # "Completed" means 100 %: the status brings the progress with it.
-        if self.status == self.Status.DONE:
-            self.progress = 100
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None and "status" in update_fields:
-                kwargs["update_fields"] = {*update_fields, "progress"}
+        self.complete_if_done()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "progress"}
         super().save(*args, **kwargs)
 
+    def complete_if_done(self):
+        """Completed means 100 %: the status brings the progress with it (the one place)."""
+        if self.status == self.Status.DONE:
+            self.progress = 100
+
     def clean(self):
+        # Before the constraints are validated (full_clean): a form posting "completed" at
+        # 60 % saves at 100 %, as the model's save() would.
+        self.complete_if_done()
         errors = {}
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             errors["planned_end"] = _("The planned end must not come before the planned start.")
@@ -205,6 +249,7 @@ class Step(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=1)
 
     history = HistoricalRecords()
+    objects = StepQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("step")
@@ -291,6 +336,8 @@ class ProgressNote(models.Model):
         help_text=_("Publishable notes may appear on the public page; the others stay internal."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ProgressNoteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up note")

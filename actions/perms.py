@@ -1,7 +1,12 @@
 """Access to fiches actions: who reads, who edits (see conventions/perms.py for the rules)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.models import Membership
@@ -9,8 +14,11 @@ from conventions.perms import ConventionAccess, get_convention_access_or_404
 
 from .models import ActionSheet
 
+if TYPE_CHECKING:
+    from conventions.perms import AuthenticatedHttpRequest
 
-def can_edit_sheet(access, sheet):
+
+def can_edit_sheet(access: ConventionAccess, sheet: ActionSheet) -> bool:
     """Coordinators and superusers edit every sheet; a pilot edits the sheets they pilot.
 
     Archived sheets are read-only for everyone (a coordinator restores them first).
@@ -22,7 +30,7 @@ def can_edit_sheet(access, sheet):
     return access.is_pilot and sheet.pilots.filter(pk=access.user.pk).exists()
 
 
-def can_create_sheet(access):
+def can_create_sheet(access: ConventionAccess) -> bool:
     """Only coordinators (and superusers) create and archive sheets."""
     return access.is_coordinator
 
@@ -30,7 +38,9 @@ def can_create_sheet(access):
 can_archive_sheet = can_create_sheet
 
 
-def get_sheet_for_user_or_404(request, slug, number):
+def get_sheet_for_user_or_404(
+    request: AuthenticatedHttpRequest, slug: str, number: int
+) -> tuple[ConventionAccess, ActionSheet]:
     """The convention access and the sheet `number` of convention `slug`, for a member.
 
     One query finds the sheet, its convention and the user's role in it; a sheet of a
@@ -45,6 +55,7 @@ def get_sheet_for_user_or_404(request, slug, number):
     try:
         sheet = (
             ActionSheet.objects.select_related("convention", "objective", "lead_partner")
+            .with_lateness(timezone.localdate())
             .annotate(member_role=Subquery(role[:1]))
             .get(convention__slug=slug, number=number)
         )
@@ -57,7 +68,9 @@ def get_sheet_for_user_or_404(request, slug, number):
     return ConventionAccess(user, sheet.convention, sheet.member_role), sheet
 
 
-def get_editable_sheet_or_403(request, slug, number):
+def get_editable_sheet_or_403(
+    request: AuthenticatedHttpRequest, slug: str, number: int
+) -> tuple[ConventionAccess, ActionSheet]:
     """As `get_sheet_for_user_or_404`, then 403 unless the user may edit the sheet."""
     access, sheet = get_sheet_for_user_or_404(request, slug, number)
     access.require(can_edit_sheet(access, sheet))

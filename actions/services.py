@@ -101,8 +101,6 @@ def add_note(sheet, form, author):
     if changes:
         for name, value in changes.items():
             setattr(sheet, name, value)
-        if sheet.status == ActionSheet.Status.DONE:
-            sheet.progress = 100
         sheet.save(update_fields=[*changes, "progress", "version"])
     return note
 

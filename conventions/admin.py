@@ -1,6 +1,4 @@
-from django.contrib import admin, messages
-from django.db.models import Count, Q
-from django.template.loader import render_to_string
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -74,83 +72,15 @@ class ConventionAdmin(SimpleHistoryAdmin):
         "end_year",
         "status",
         "is_public",
-        "sheet_count",
     ]
     list_filter = ["status", "is_public", "start_year"]
     search_fields = ["title", "slug", "territory"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["funding_summary"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "territory", "status", "is_public"]}),
         (_("Period"), {"fields": ["start_year", "end_year", "signed_on"]}),
-        (_("Funding"), {"fields": ["funding_summary"]}),
     ]
     inlines = [SignatoryInline, DomainInline, ChallengeInline, ObjectiveInline, MembershipInline]
-    actions = [
-        "export_funding_xlsx",
-        "export_funding_ods",
-        "export_funding_csv",
-        "export_sheets_xlsx",
-    ]
-
-    def _export(self, request, queryset, exporter_class, extension):
-        # One file per convention: an export of several would mix their periods.
-        from ctg_portal.exports import export_response
-
-        if queryset.count() != 1:
-            self.message_user(
-                request, _("Select exactly one convention to export."), level=messages.WARNING
-            )
-            return None
-        return export_response(exporter_class(queryset.get()), extension)
-
-    @admin.action(description=_("Export the funding table (XLSX)"))
-    def export_funding_xlsx(self, request, queryset):
-        from funding.exports import FundingExporter
-
-        return self._export(request, queryset, FundingExporter, "xlsx")
-
-    @admin.action(description=_("Export the funding table (ODS)"))
-    def export_funding_ods(self, request, queryset):
-        from funding.exports import FundingExporter
-
-        return self._export(request, queryset, FundingExporter, "ods")
-
-    @admin.action(description=_("Export the funding table (CSV)"))
-    def export_funding_csv(self, request, queryset):
-        from funding.exports import FundingExporter
-
-        return self._export(request, queryset, FundingExporter, "csv")
-
-    @admin.action(description=_("Export the action sheets (XLSX)"))
-    def export_sheets_xlsx(self, request, queryset):
-        from actions.exports import SheetExporter
-
-        return self._export(request, queryset, SheetExporter, "xlsx")
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _sheet_count=Count(
-                    "action_sheets", filter=Q(action_sheets__archived_at__isnull=True)
-                )
-            )
-        )
-
-    @admin.display(description=_("action sheets"), ordering="_sheet_count")
-    def sheet_count(self, obj):
-        return obj._sheet_count
-
-    @admin.display(description=_("funding per year"))
-    def funding_summary(self, obj):
-        if obj.pk is None:
-            return "—"
-        # Imported here: funding depends on conventions, not the other way round.
-        from funding.reports import funding_table
-
-        return render_to_string("funding/includes/totals.html", {"table": funding_table(obj)})
 
 
 @admin.register(Signatory)

@@ -136,12 +136,6 @@ class Convention(models.Model):
         default=False,
         help_text=_("Publish the dashboard, without personal data, for the residents."),
     )
-    data_version = models.PositiveBigIntegerField(
-        _("data version"),
-        default=0,
-        editable=False,
-        help_text=_("Moves on every change to the convention's data: it keys the page caches."),
-    )
     has_demo_data = models.BooleanField(
         _("holds demonstration data"),
         default=False,
@@ -151,7 +145,7 @@ class Convention(models.Model):
         Partner, through="Signatory", related_name="conventions", verbose_name=_("signatories")
     )
 
-    history = HistoricalRecords(excluded_fields=["data_version"])
+    history = HistoricalRecords()
     objects = ConventionQuerySet.as_manager()
 
     class Meta:
@@ -179,23 +173,16 @@ class Convention(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        # data_version only moves forward, by versioning.bump(): a save of an instance loaded
-        # earlier must not write back an older version (a stale cache entry would match it).
-        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.name
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "data_version"
-            ]
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
-        return reverse("conventions:dashboard", args=[self.slug])
+        return reverse("portal:dashboard", args=[self.slug])
 
     @property
     def years(self):
         return list(range(self.start_year, self.end_year + 1))
+
+    def current_year(self, today):
+        """The year of `today` clamped to the convention's period."""
+        return min(max(today.year, self.start_year), self.end_year)
 
     def clean(self):
         errors = {}

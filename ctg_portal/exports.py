@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from .formatting import format_number
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EURO_FORMAT = '#,##0.00\\ "€"'
 CONTENT_TYPES = {
@@ -66,7 +68,7 @@ def csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
+        return format_number(value, places=2)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime.date):

@@ -55,16 +55,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
     "axes",
     "csp",
+    # Layers, bottom to top (docs/architecture.md): shared helpers, the domain apps, then
+    # the pages that combine them and the operations on whole conventions.
     "ctg_portal",
     "conventions",
     "actions",
     "funding",
+    "portal",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +101,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ctg_portal.context_processors.header_key",
             ],
         },
     },
@@ -116,16 +118,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rendered page fragments, in each worker's memory. Their keys hold the convention's
-# data_version (conventions/versioning.py), so an edit anywhere makes them unused at once.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
-}
-FRAGMENT_CACHE_SECONDS = 24 * 60 * 60
+# Pages are built from the database on every request: no page or fragment cache, so no page
+# can be stale (docs/architecture.md, "Caching").
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,7 +156,7 @@ SESSION_REFRESH_SECONDS = 5 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "fr"

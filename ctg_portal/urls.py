@@ -1,3 +1,5 @@
+"""The URLconf: each app's pages under its own prefix (apps are included by name)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,11 +7,10 @@ from django.urls import include, path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("conventions.urls")),
+    path("", include("portal.urls")),
     path("conventions/<slug:slug>/fiches/", include("actions.urls")),
     path("conventions/<slug:slug>/financements/", include("funding.urls")),
     path("admin/", admin.site.urls),

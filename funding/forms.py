@@ -5,9 +5,9 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from actions.forms import DateInput, not_in_future
 from ctg_portal.fields import FrenchDecimalField, SafeModelChoiceField
-from ctg_portal.formatting import format_euros
+from ctg_portal.formatting import format_euros, format_number
+from ctg_portal.forms import DateInput, not_in_future
 
 from .models import FundingAmount, FundingLine, Payment
 
@@ -139,6 +139,6 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(
                 _("This file is too large (%(size)s MB): 5 MB at most.")
-                % {"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")}
+                % {"size": format_number(upload.size / 1024 / 1024, places=1)}
             )
         return upload

@@ -18,7 +18,7 @@ from conventions.models import Partner
 from ctg_portal.exports import unneutralise
 from ctg_portal.formatting import format_euros
 
-from .exports import TOTAL_PREFIX, funding_columns
+from .exports import funding_columns
 from .models import FundingAmount, FundingLine, Structure
 
 NUMBER_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
@@ -43,6 +43,7 @@ class RowResult:
 class ImportPreview:
     rows: list
     file_errors: list = field(default_factory=list)
+    totals: list = field(default_factory=list)  # labels of the rows read as totals, ignored
 
     @property
     def error_count(self):
@@ -120,6 +121,9 @@ def header_year(value):
     return int(text) if re.fullmatch(r"\d{4}", text) else None
 
 
+DESCRIPTIVE = ("structure", "category", "funder")
+
+
 class FundingImport:
     def __init__(self, convention):
         self.convention = convention
@@ -174,25 +178,38 @@ class FundingImport:
                     % {"label": funding_columns([])[0]}
                 ],
             )
+        rows = [list(cells) + [None] * (len(header) - len(cells)) for cells in table[1:]]
+        count = self.lines_before_totals(rows, columns)
         results, seen = [], set()
-        for number, cells in enumerate(table[1:], start=2):
-            cells = list(cells) + [None] * (len(header) - len(cells))
+        for number, cells in enumerate(rows[:count], start=2):
             result = self.check_row(number, cells, columns, years)
-            if result is None:
-                continue
             if result.label.casefold() in seen:
                 result.errors.append(_("This line appears twice in the file."))
             seen.add(result.label.casefold())
             results.append(result)
-        return ImportPreview(rows=results)
+        totals = [cell_text(cells[columns["label"]]) for cells in rows[count:]]
+        return ImportPreview(rows=results, totals=totals)
+
+    def lines_before_totals(self, rows, columns):
+        """How many rows are lines. The export ends with rows of totals: they leave the
+        structure, category and funder empty and name no line of the convention. They are
+        recognised by that place and shape, whatever the language of their label (the
+        portal computes the totals again); the preview lists them."""
+        count = len(rows)
+        while count:
+            cells = rows[count - 1]
+            if any(cell_text(cells[columns[key]]) for key in DESCRIPTIVE if key in columns):
+                break
+            if cell_text(cells[columns["label"]]).casefold() in self.lines:
+                break
+            count -= 1
+        return count
 
     def check_row(self, number, cells, columns, years):
         def get(key):
             return cell_text(cells[columns[key]]) if key in columns else ""
 
         label = get("label")
-        if label.startswith(TOTAL_PREFIX) and not get("funder"):
-            return None  # a row of totals, computed again by the portal
         result = RowResult(number=number, label=label)
         if not label:
             result.errors.append(_("The line has no label."))

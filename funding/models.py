@@ -14,12 +14,12 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 class Structure(models.Model):
     class Kind(models.TextChoices):
-        EAJE = "eaje", _("EAJE / crèche")
-        RPE = "rpe", _("relais petite enfance")
+        EAJE = "eaje", _("EAJE (early childhood centre)")
+        RPE = "rpe", _("childminders' network (RPE)")
         LAEP = "laep", _("LAEP")
-        ALSH = "alsh", _("accueil de loisirs")
-        YOUTH = "youth", _("youth / MJC")
-        AFTER_SCHOOL = "after_school", _("périscolaire")
+        ALSH = "alsh", _("leisure centre (ALSH)")
+        YOUTH = "youth", _("youth centre (MJC)")
+        AFTER_SCHOOL = "after_school", _("after-school care")
         COORDINATION = "coordination", _("coordination")
         OTHER = "other", _("other")
 
@@ -68,8 +68,8 @@ class Structure(models.Model):
 class FundingLine(models.Model):
     class Category(models.TextChoices):
         COORDINATION = "coordination", _("CTG coordination")
-        BONUS = "bonus", _("bonus territoire CTG")
-        SERVICE = "service", _("prestation de service")
+        BONUS = "bonus", _("CTG territory bonus")
+        SERVICE = "service", _("service grant (PS)")
         LOCAL = "local", _("local funds")
         INVESTMENT = "investment", _("investment")
         OTHER = "other", _("other")
@@ -97,7 +97,7 @@ class FundingLine(models.Model):
         on_delete=models.PROTECT,
         related_name="funded_lines",
         verbose_name=_("funder"),
-        help_text=_("The CAF, or a commune or the EPCI for the collectivités' own share."),
+        help_text=_("The CAF, or a commune or the EPCI for the local authorities' own share."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=1)
 
@@ -199,8 +199,8 @@ class FundingAmount(models.Model):
 
 class Payment(models.Model):
     class Kind(models.TextChoices):
-        ADVANCE = "advance", _("advance (acompte)")
-        BALANCE = "balance", _("balance (solde)")
+        ADVANCE = "advance", _("advance")
+        BALANCE = "balance", _("balance")
 
     funding_amount = models.ForeignKey(
         FundingAmount,

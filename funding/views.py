@@ -1,27 +1,24 @@
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from conventions.dashboard import current_year
 from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
-from ctg_portal.http import method_not_allowed, posted, posted_files
+from ctg_portal.http import posted, posted_files
 
 from .exports import FundingExporter
 from .forms import AmountsForm, ImportForm, PaymentForm
 from .imports import FundingImport, apply_import
-from .models import FundingAmount, Payment
 from .perms import can_manage_funding
-from .reports import funding_table
+from .reports import funding_table, payments_of_year
+from .services import save_amounts
 
 SESSION_KEY = "funding_import"
 
@@ -31,92 +28,55 @@ def selected_year(request, convention):
     try:
         year = int(request.GET.get("annee", ""))
     except ValueError:
-        year = current_year(convention, timezone.localdate())
+        year = convention.current_year(timezone.localdate())
     return min(max(year, convention.start_year), convention.end_year)
-
-
-class FundingPageData:
-    """The funding table and the year's payments, computed only on a cache miss."""
-
-    def __init__(self, convention, year):
-        self.convention = convention
-        self.year = year
-
-    @cached_property
-    def table(self):
-        return funding_table(self.convention)
-
-    @cached_property
-    def year_rows(self):
-        payments = (
-            Payment.objects.filter(
-                funding_amount__line__convention=self.convention, funding_amount__year=self.year
-            )
-            .select_related("funding_amount")
-            .order_by("paid_on", "pk")
-        )
-        return self.table.for_year(self.year, payments)
-
-    @cached_property
-    def year_planned(self):
-        return sum((r.planned for r in self.year_rows), start=Decimal("0"))
-
-    @cached_property
-    def year_paid(self):
-        return sum((r.paid for r in self.year_rows), start=Decimal("0"))
 
 
 def table_context(access, year, payment_form=None):
     convention = access.convention
     manage = can_manage_funding(access)
-    bound = payment_form is not None
-    if manage and not bound:
-        # Built only if its cached fields are missing.
-        payment_form = SimpleLazyObject(
-            lambda: PaymentForm(convention=convention, initial={"year": year})
-        )
+    if manage and payment_form is None:
+        payment_form = PaymentForm(convention=convention, initial={"year": year})
+    table = funding_table(convention)
+    year_rows = table.for_year(year, payments_of_year(convention, year))
     return {
         "access": access,
         "convention": convention,
-        "data": FundingPageData(convention, year),
+        "table": table,
+        "year_rows": year_rows,
+        "year_planned": sum((r.planned for r in year_rows), start=Decimal("0")),
+        "year_paid": sum((r.paid for r in year_rows), start=Decimal("0")),
         "years": convention.years,
         "year": year,
         "can_manage": manage,
         "payment_form": payment_form,
-        # A form with the user's input and errors is never cached; an empty one is.
-        "form_seconds": 0 if bound else settings.FRAGMENT_CACHE_SECONDS,
-        "today": timezone.localdate(),
     }
 
 
 @login_required
+@require_safe
 def table(request, slug):
     access = get_convention_access_or_404(request, slug)
-    if refused := method_not_allowed(request, "GET"):
-        return refused
     year = selected_year(request, access.convention)
     return render(request, "funding/table.html", table_context(access, year))
 
 
 @login_required
+@require_safe
 def export(request, slug, fmt):
     access = get_convention_access_or_404(request, slug)
-    if refused := method_not_allowed(request, "GET"):
-        return refused
     return export_response(FundingExporter(access.convention), fmt)
 
 
 @login_required
+@require_POST
 def payment_add(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
-    if refused := method_not_allowed(request, "POST"):
-        return refused
     convention = access.convention
     form = PaymentForm(request.POST, convention=convention)
     if form.is_valid():
-        with transaction.atomic():
-            payment = form.save()
+        payment = form.save()
         messages.success(
             request,
             _("Payment recorded on “%(line)s” for %(year)s.")
@@ -134,6 +94,7 @@ def payment_add(request, slug):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def amounts_edit(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
@@ -141,14 +102,7 @@ def amounts_edit(request, slug):
     form = AmountsForm(posted(request), table=funding_table(convention))
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
-        with transaction.atomic():
-            for line, year, _old, new in changes:
-                amount, created = FundingAmount.objects.get_or_create(
-                    line=line, year=year, defaults={"planned": new}
-                )
-                if not created:
-                    amount.planned = new
-                    amount.save(update_fields=["planned"])
+        save_amounts(changes)
         messages.success(request, _("%(count)s amount(s) changed.") % {"count": len(changes)})
         return redirect("funding:table", slug=slug)
     return render(
@@ -160,6 +114,7 @@ def amounts_edit(request, slug):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
@@ -192,11 +147,10 @@ def import_upload(request, slug):
 
 
 @login_required
+@require_POST
 def import_confirm(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
-    if refused := method_not_allowed(request, "POST"):
-        return refused
     convention = access.convention
     pending = request.session.get(SESSION_KEY)
     if (

@@ -10,8 +10,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from conventions import seed
 from conventions.models import Convention, Membership
+from operations import seed
 
 from .factories import ConventionFactory, MembershipFactory, UserFactory
 

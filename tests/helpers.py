@@ -1,6 +1,6 @@
 """Helpers shared by the test modules."""
 
-from actions.forms import ISO_DATE
+from ctg_portal.forms import ISO_DATE
 
 
 def expected_status(persona, allowed, ok):
@@ -11,6 +11,12 @@ def expected_status(persona, allowed, ok):
     if persona == "outsider":
         return 404
     return ok if persona in allowed else 403
+
+
+def not_served(persona):
+    """A method the URL does not serve: 405 for everyone logged in (before any access check:
+    the answer is the same for every convention, so it reveals none), login for the others."""
+    return 302 if persona == "anonymous" else 405
 
 
 def iso(value):

@@ -73,7 +73,7 @@ def test_history_reads_as_sentences(client, coordinator, sheet):
     post(client, sheet, status="in_progress", progress=30)
     response = client.get(reverse("actions:detail", args=[SLUG, 4]))
     html = response.content.decode()
-    entry = response.context["data"].history[0]
+    entry = response.context["history"][0]
     change = {c.label: (c.old, c.new) for c in entry.changes}
     assert change["Statut"] == ("à lancer", "en cours")
     assert change["Avancement (%)"] == ("0\u00a0%", "30\u00a0%")
@@ -89,7 +89,7 @@ def test_admin_edits_appear_in_the_history(client, superuser, sheet):
     sheet.status = "blocked"
     sheet._history_user = superuser
     sheet.save()
-    entries = client.get(reverse("actions:detail", args=[SLUG, 4])).context["data"].history
+    entries = client.get(reverse("actions:detail", args=[SLUG, 4])).context["history"]
     assert entries[0].changes[0].new == "bloquée"
 
 
@@ -219,7 +219,7 @@ def test_steps_and_indicators_formsets(client, coordinator, sheet):
     assert not Step.objects.filter(pk=removed.pk).exists()
     assert Indicator.objects.get(pk=indicator.pk).target == 60
     assert sheet.indicators.count() == 2
-    history = client.get(reverse("actions:detail", args=[SLUG, 4])).context["data"].history
+    history = client.get(reverse("actions:detail", args=[SLUG, 4])).context["history"]
     texts = [c.text.replace("\u00a0", " ") for e in history for c in e.changes]
     assert "Étape « Bilan annuel » ajoutée" in texts
     assert "Étape « À supprimer » supprimée" in texts
@@ -283,9 +283,7 @@ def test_archive_and_restore(client, coordinator, sheet):
     assert client.get(edit_url()).status_code == 403  # read-only while archived
     detail = client.get(reverse("actions:detail", args=[SLUG, 4]))
     assert "archivée" in detail.content.decode()
-    texts = [
-        c.text.replace("\u00a0", " ") for e in detail.context["data"].history for c in e.changes
-    ]
+    texts = [c.text.replace("\u00a0", " ") for e in detail.context["history"] for c in e.changes]
     assert "Fiche archivée" in texts
     assert client.post(url).status_code == 302
     sheet.refresh_from_db()

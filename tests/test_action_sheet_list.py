@@ -26,7 +26,7 @@ URL = reverse("actions:list", args=[SLUG])
 
 
 def numbers(response):
-    return [sheet.number for sheet in response.context["data"].page]
+    return [sheet.number for sheet in response.context["page"]]
 
 
 def test_list_shows_the_16_sheets_in_order(client, coordinator):
@@ -42,14 +42,14 @@ def test_list_shows_the_16_sheets_in_order(client, coordinator):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"domain": "Enfance"}, [1, 4, 5, 7]),
-        ({"objective": 5}, [11, 12, 13, 14]),
+        ({"domaine": "Enfance"}, [1, 4, 5, 7]),
+        ({"objectif": 5}, [11, 12, 13, 14]),
         ({"q": "numérique"}, [12, 13]),
         ({"q": "structures petite"}, [1, 3]),
-        ({"status": "in_progress"}, [4]),
-        ({"priority": "high"}, [4]),
-        ({"late": "on"}, [2, 3]),
-        ({"pilot": "pilote"}, [1, 2, 3, 4]),
+        ({"statut": "in_progress"}, [4]),
+        ({"priorite": "high"}, [4]),
+        ({"retard": "on"}, [2, 3]),
+        ({"pilote": "pilote"}, [1, 2, 3, 4]),
     ],
 )
 def test_filters(client, coordinator, pilot, seeded, query, expected):
@@ -63,12 +63,12 @@ def test_filters(client, coordinator, pilot, seeded, query, expected):
     sheets[5].status, sheets[5].progress = "done", 100  # done: not late
     sheets[5].save()
     params = dict(query)
-    if "domain" in params:
-        params["domain"] = seeded.domains.get(name=params["domain"]).pk
-    if "objective" in params:
-        params["objective"] = seeded.objectives.get(number=params["objective"]).pk
-    if "pilot" in params:
-        params["pilot"] = pilot.pk
+    if "domaine" in params:
+        params["domaine"] = seeded.domains.get(name=params["domaine"]).pk
+    if "objectif" in params:
+        params["objectif"] = seeded.objectives.get(number=params["objectif"]).pk
+    if "pilote" in params:
+        params["pilote"] = pilot.pk
     client.force_login(coordinator)
     response = client.get(URL, params)
     assert numbers(response) == expected
@@ -80,16 +80,16 @@ def test_sorting(client, coordinator, seeded):
             progress=progress, planned_end=end, status="in_progress"
         )
     client.force_login(coordinator)
-    assert numbers(client.get(URL, {"sort": "-progress"}))[:3] == [3, 9, 12]
-    assert numbers(client.get(URL, {"sort": "progress"}))[-3:] == [12, 9, 3]
-    assert numbers(client.get(URL, {"sort": "end"}))[:2] == [9, 3]
-    assert numbers(client.get(URL, {"sort": "-end"}))[:2] == [3, 9]
+    assert numbers(client.get(URL, {"tri": "-progress"}))[:3] == [3, 9, 12]
+    assert numbers(client.get(URL, {"tri": "progress"}))[-3:] == [12, 9, 3]
+    assert numbers(client.get(URL, {"tri": "end"}))[:2] == [9, 3]
+    assert numbers(client.get(URL, {"tri": "-end"}))[:2] == [3, 9]
 
 
 def test_bad_filter_values_are_ignored_not_500(client, coordinator):
     client.force_login(coordinator)
     response = client.get(
-        URL, {"objective": "abc", "domain": "999999", "status": "nope", "sort": "x", "page": "zz"}
+        URL, {"objectif": "abc", "domaine": "999999", "statut": "nope", "tri": "x", "page": "zz"}
     )
     assert response.status_code == 200
     assert len(numbers(response)) == 16
@@ -98,7 +98,7 @@ def test_bad_filter_values_are_ignored_not_500(client, coordinator):
 def test_filters_are_kept_in_the_query_string(client, coordinator, seeded):
     client.force_login(coordinator)
     domain = seeded.domains.get(name="Enfance")
-    response = client.get(URL, {"domain": domain.pk, "q": "offre"})
+    response = client.get(URL, {"domaine": domain.pk, "q": "offre"})
     html = response.content.decode()
     assert f'<option value="{domain.pk}" selected>Enfance</option>' in html
     assert 'value="offre"' in html
@@ -118,7 +118,7 @@ def test_lateness_and_next_step_shown(client, coordinator, seeded):
     ActionSheet.objects.filter(pk=sheet.pk).update(planned_end=datetime.date(2024, 1, 1))
     client.force_login(coordinator)
     response = client.get(URL)
-    row = next(s for s in response.context["data"].page if s.number == 6)
+    row = next(s for s in response.context["page"] if s.number == 6)
     assert row.next_step_title == "Questionnaire aux jeunes"
     assert row.is_late
     html = response.content.decode()
@@ -153,14 +153,14 @@ def test_list_query_count_does_not_grow(client, coordinator, seeded):
     client.force_login(coordinator)
     cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as small:
-        assert client.get(URL, {"sort": "-progress"}).status_code == 200
+        assert client.get(URL, {"tri": "-progress"}).status_code == 200
     add_sheets(seeded, 284)  # 300 sheets
     cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as large:
-        response = client.get(URL, {"sort": "-progress"})
-    assert response.context["data"].page.paginator.count == 300
+        response = client.get(URL, {"tri": "-progress"})
+    assert response.context["page"].paginator.count == 300
     assert len(large) == len(small) <= 12, [q["sql"] for q in large.captured_queries]
     cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as filtered:
-        client.get(URL, {"late": "on", "q": "Fiche", "domain": seeded.domains.first().pk})
+        client.get(URL, {"retard": "on", "q": "Fiche", "domaine": seeded.domains.first().pk})
     assert len(filtered) <= 12

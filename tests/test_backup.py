@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from actions.models import ActionSheet
-from conventions.backup import export_convention
-from conventions.dashboard import build_dashboard
 from conventions.models import Convention
 from funding.reports import funding_table
+from operations.backup import export_convention
+from portal.dashboard import build_dashboard
 
 from .helpers import sheet_edit_payload
 

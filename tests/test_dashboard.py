@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conventions.dashboard import build_dashboard, current_year
-from conventions.management.commands.generate_dataset import generate
 from conventions.models import Membership, Partner
+from operations.management.commands.generate_dataset import generate
+from portal.dashboard import build_dashboard
 
 from .factories import (
     ConventionFactory,
@@ -26,9 +26,9 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 SLUG = "thore-montagne-noire-2023-2025"
-DASHBOARD = reverse("conventions:dashboard", args=[SLUG])
-PUBLIC = reverse("conventions:public", args=[SLUG])
-OVERVIEW = reverse("conventions:overview")
+DASHBOARD = reverse("portal:dashboard", args=[SLUG])
+PUBLIC = reverse("portal:public", args=[SLUG])
+OVERVIEW = reverse("portal:overview")
 NBSP = "\u00a0"
 
 
@@ -47,7 +47,7 @@ def test_seed_dashboard_figures(client, elected, seeded):
     assert {v: n for v, _label, n in dashboard.status_counts}["todo"] == 16
     assert dashboard.average_progress == 0
     assert dashboard.late_sheets == []
-    assert dashboard.year == current_year(seeded, timezone.localdate())
+    assert dashboard.year == seeded.current_year(timezone.localdate())
     assert dashboard.caf_total == Decimal("725403")
     html = text(response)
     assert 'id="figure-sheets">16<' in html
@@ -62,9 +62,9 @@ def test_seed_dashboard_figures(client, elected, seeded):
 
 
 def test_current_year_is_clamped_to_the_period(seeded):
-    assert current_year(seeded, datetime.date(2026, 11, 27)) == 2025
-    assert current_year(seeded, datetime.date(2024, 5, 1)) == 2024
-    assert current_year(seeded, datetime.date(2021, 1, 1)) == 2023
+    assert seeded.current_year(datetime.date(2026, 11, 27)) == 2025
+    assert seeded.current_year(datetime.date(2024, 5, 1)) == 2024
+    assert seeded.current_year(datetime.date(2021, 1, 1)) == 2023
     later = build_dashboard(seeded, today=datetime.date(2026, 11, 27))
     assert later.year == 2025 and later.period_over
     assert later.caf_this_year == Decimal("241801")
@@ -128,10 +128,10 @@ def test_objective_bars_link_to_the_filtered_list(client, elected, seeded):
     client.force_login(elected)
     html = text(client.get(DASHBOARD))
     objective = seeded.objectives.get(number=5)
-    href = f"{reverse('actions:list', args=[SLUG])}?objective={objective.pk}"
+    href = f"{reverse('actions:list', args=[SLUG])}?objectif={objective.pk}"
     assert f'<a href="{href}" aria-label="Objectif 5' in html
     domain = seeded.domains.get(name="Enfance")
-    assert f"?domain={domain.pk}" in html
+    assert f"?domaine={domain.pk}" in html
     assert "<svg" in html and "<title" in html
     assert 'id="objective-table"' in html  # the same figures as a table
 
@@ -147,7 +147,7 @@ def test_demo_banner(client, elected, seeded, capsys):
     for url in (
         DASHBOARD,
         reverse("actions:list", args=[SLUG]),
-        reverse("home"),
+        reverse("portal:home"),
         OVERVIEW,
         reverse("funding:table", args=[SLUG]),
         reverse("actions:detail", args=[SLUG, 4]),
@@ -276,7 +276,7 @@ def test_permission_matrix(request, client, seeded, persona, dashboard, overview
         client.force_login(request.getfixturevalue(persona))
     assert client.get(DASHBOARD).status_code == dashboard
     assert client.get(OVERVIEW).status_code == overview
-    expected_post = 405 if dashboard == 200 else dashboard
+    expected_post = 302 if persona == "anonymous" else 405
     assert client.post(DASHBOARD).status_code == expected_post
     # The public page ignores who asks: the flag decides.
     assert client.get(PUBLIC).status_code == 404

@@ -62,7 +62,7 @@ def test_seed_totals(seeded):
     totals = {row.line.label: row.total for row in table.rows}
     for label, yearly in SEED_LINES.items():
         assert totals[label] == yearly * 3
-    assert dict(table.per_category) == {
+    assert {label: total for label, _years, total in table.per_category_per_year} == {
         "coordination CTG": Decimal("121539"),
         "bonus territoire CTG": Decimal("603864"),
     }
@@ -78,7 +78,8 @@ def test_totals_after_edits(seeded):
     assert table.local.per_year == [0, Decimal("5000.50"), 0]
     assert table.per_year[1] == Decimal("247801.75")
     assert table.total == Decimal("731403.75")
-    assert dict(table.per_category)["fonds locaux"] == Decimal("5000.50")
+    per_category = {label: total for label, _years, total in table.per_category_per_year}
+    assert per_category["fonds locaux"] == Decimal("5000.50")
 
 
 def test_table_page_shows_the_figures(client, caf_staff, seeded):
@@ -108,7 +109,7 @@ def test_record_payments_and_flag_overpayment(client, caf_staff, seeded):
         )
         assert response.status_code == 302
     response = client.get(TABLE + "?annee=2024")
-    row = next(r for r in response.context["data"].year_rows if r.line == line)
+    row = next(r for r in response.context["year_rows"] if r.line == line)
     assert (row.planned, row.paid, row.remaining, row.overpaid) == (
         Decimal("40800"),
         Decimal("28560"),
@@ -126,7 +127,7 @@ def test_record_payments_and_flag_overpayment(client, caf_staff, seeded):
         },
     )
     response = client.get(TABLE + "?annee=2024")
-    row = next(r for r in response.context["data"].year_rows if r.line == line)
+    row = next(r for r in response.context["year_rows"] if r.line == line)
     assert row.overpaid and row.overpayment == Decimal("260")
     html = response.content.decode().replace("&nbsp;", NBSP)
     assert f"trop-perçu de 260{NBSP}€" in html
@@ -213,7 +214,7 @@ def test_edit_planned_amounts(client, coordinator, seeded):
 
 
 def page_figures(client):
-    table = client.get(TABLE).context["data"].table
+    table = client.get(TABLE).context["table"]
     return {row.line.label: row.amounts for row in table.rows}, table.per_year, table.total
 
 
@@ -233,7 +234,7 @@ def test_csv_export_reads_back(client, caf_staff, seeded):
     for label, amounts in lines.items():
         assert [Decimal(c.replace(",", ".")) for c in by_label[label][5:8]] == amounts
     assert by_label["Total (tous financeurs)"][5:9] == ["241801,00"] * 3 + ["725403,00"]
-    page_total = client.get(TABLE).context["data"].table.total
+    page_total = client.get(TABLE).context["table"].total
     assert Decimal(by_label["Total (tous financeurs)"][8].replace(",", ".")) == page_total
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from funding.models import FundingLine, Payment
 
-from .helpers import expected_status
+from .helpers import expected_status, not_served
 
 pytestmark = pytest.mark.django_db
 
@@ -28,24 +28,24 @@ def managers(ok):
 
 def cases(line):
     return {
-        "table": (reverse("funding:table", args=[SLUG]), members(200), None, members(405)),
+        "table": (reverse("funding:table", args=[SLUG]), members(200), None, not_served),
         "export_csv": (
             reverse("funding:export", args=[SLUG, "csv"]),
             members(200),
             None,
-            members(405),
+            not_served,
         ),
         "export_xlsx": (
             reverse("funding:export", args=[SLUG, "xlsx"]),
             members(200),
             None,
-            members(405),
+            not_served,
         ),
         "export_ods": (
             reverse("funding:export", args=[SLUG, "ods"]),
             members(200),
             None,
-            members(405),
+            not_served,
         ),
         "amounts": (
             reverse("funding:amounts", args=[SLUG]),
@@ -55,7 +55,7 @@ def cases(line):
         ),  # an empty grid is refused: existing amounts can't be emptied
         "payment_add": (
             reverse("funding:payment_add", args=[SLUG]),
-            managers(405),
+            not_served,
             lambda: {
                 "line": line.pk,
                 "year": 2024,
@@ -68,7 +68,7 @@ def cases(line):
         "import": (reverse("funding:import", args=[SLUG]), managers(200), dict, managers(400)),
         "import_confirm": (
             reverse("funding:import_confirm", args=[SLUG]),
-            managers(405),
+            not_served,
             lambda: {"token": "nope"},
             managers(302),
         ),

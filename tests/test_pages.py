@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_home_redirects_to_login(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("portal:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -35,7 +35,7 @@ def test_login_then_home_lists_my_conventions(client, coordinator, other_convent
         reverse("login"), {"username": "coordination", "password": "password"}, follow=True
     )
     html = response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
     assert "Convention Territoriale Globale de la Communauté de communes Thoré" in html
     assert other_convention.title not in html
     assert [c.slug for c in response.context["conventions"]] == ["thore-montagne-noire-2023-2025"]
@@ -44,18 +44,18 @@ def test_login_then_home_lists_my_conventions(client, coordinator, other_convent
 
 def test_superuser_sees_every_convention(client, superuser, seeded, other_convention):
     client.force_login(superuser)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("portal:home"))
     assert {c.slug for c in response.context["conventions"]} == {seeded.slug, "autre-ctg"}
 
 
 def test_home_query_count_does_not_grow(client, coordinator, seeded, django_assert_max_num_queries):
     client.force_login(coordinator)
     with django_assert_max_num_queries(4):
-        client.get(reverse("home"))
+        client.get(reverse("portal:home"))
     for number in range(100, 160):
         ActionSheetFactory(convention=seeded, objective=seeded.objectives.first(), number=number)
     with django_assert_max_num_queries(4):
-        assert client.get(reverse("home")).context["conventions"][0].sheet_count == 76
+        assert client.get(reverse("portal:home")).context["conventions"][0].sheet_count == 76
 
 
 def test_logout_is_post_only(client, coordinator):
@@ -63,12 +63,12 @@ def test_logout_is_post_only(client, coordinator):
     assert client.get(reverse("logout")).status_code == 405
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302
 
 
 def test_base_layout_has_landmarks(client, coordinator):
     client.force_login(coordinator)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
     for landmark in ("<header", "<nav", '<main id="main"', "<footer", 'href="#main"'):
         assert landmark in html
     assert html.count("<h1") == 1

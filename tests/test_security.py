@@ -55,10 +55,10 @@ def test_success_resets_the_count(client, coordinator):
 
 
 PAGES = [
-    reverse("home"),
+    reverse("portal:home"),
     reverse("login"),
-    reverse("conventions:overview"),
-    reverse("conventions:dashboard", args=[SLUG]),
+    reverse("portal:overview"),
+    reverse("portal:dashboard", args=[SLUG]),
     reverse("actions:list", args=[SLUG]),
     reverse("actions:detail", args=[SLUG, 4]),
     reverse("actions:edit", args=[SLUG, 4]),
@@ -135,19 +135,19 @@ def test_sessions_expire_after_inactivity(client, coordinator, settings):
 
     assert settings.SESSION_COOKIE_AGE == 2 * 60 * 60
     client.force_login(coordinator)
-    client.get(reverse("home"))
+    client.get(reverse("portal:home"))
     session = Session.objects.get()
     first_expiry = session.expire_date
     # Within the refresh interval: no write.
-    client.get(reverse("home"))
+    client.get(reverse("portal:home"))
     assert Session.objects.get().expire_date == first_expiry
     # After it, the request pushes the expiry back.
     data = client.session
     data["_touched"] = 0
     data.save()
-    client.get(reverse("home"))
+    client.get(reverse("portal:home"))
     assert Session.objects.get().expire_date >= first_expiry
     assert Session.objects.get().get_decoded()["_touched"] > 0
     # A session past its expiry is no longer accepted.
     Session.objects.update(expire_date=session.expire_date.replace(year=2000))
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302

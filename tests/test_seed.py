@@ -6,10 +6,10 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from actions.models import ActionSheet
-from conventions import seed
 from conventions.models import Partner
 from funding.models import FundingAmount, FundingLine
 from funding.reports import funding_table
+from operations import seed
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_seed_demo_refuses_without_debug(seeded, settings):
 def test_seed_demo_accounts(seeded, capsys):
     from django.contrib.auth import get_user_model
 
-    from conventions.management.commands.seed_demo import DEMO_PASSWORD
+    from operations.management.commands.seed_demo import DEMO_PASSWORD
 
     call_command("seed_demo", "--force")
     assert "admin" in capsys.readouterr().out

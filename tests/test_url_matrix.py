@@ -17,15 +17,15 @@ PERSONAS = ["coordinator", "pilot", "elected", "caf_staff", "outsider", "anonymo
 
 # name → {persona: (GET, POST)}; "*" for every persona not listed.
 CORE = {
-    "home": {"anonymous": (302, 302), "*": (200, 200)},
+    "portal:home": {"anonymous": (302, 302), "*": (200, 405)},
     "login": {"*": (200, 200)},
     "logout": {"*": (405, 302)},
-    "healthz": {"*": (200, 200)},
-    "conventions:overview": {"anonymous": (302, 302), "*": (200, 405)},
-    "conventions:dashboard": {"anonymous": (302, 302), "outsider": (404, 404), "*": (200, 405)},
-    "conventions:public": {"*": (404, 404)},  # the seed convention is not public
+    "healthz": {"*": (200, 405)},
+    "portal:overview": {"anonymous": (302, 302), "*": (200, 405)},
+    "portal:dashboard": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
+    "portal:public": {"*": (404, 405)},  # the seed convention is not public
 }
-CORE_ARGS = {"conventions:dashboard": [SLUG], "conventions:public": [SLUG]}
+CORE_ARGS = {"portal:dashboard": [SLUG], "portal:public": [SLUG]}
 COVERED_ELSEWHERE = {f"actions:{n}" for n in test_action_sheet_permissions.URL_NAMES} | {
     f"funding:{n}" for n in test_funding_permissions.cases(None)
 }

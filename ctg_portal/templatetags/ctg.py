@@ -1,6 +1,7 @@
 from django import template
 
-from ctg_portal.formatting import format_euros
+from ctg_portal import formatting
+from ctg_portal.formatting import format_euros, format_percent
 
 register = template.Library()
 
@@ -12,8 +13,18 @@ def euros(value):
 
 
 @register.filter
-def version_key(convention):
-    """What a cached fragment depends on in a convention: its id and its data version."""
-    if not convention:
-        return "-"
-    return f"{convention.pk}:{convention.data_version}"
+def percent(value):
+    """A percentage the French way: 45 % (a no-break space), or — when there is none."""
+    return format_percent(value)
+
+
+@register.filter
+def display_name(user):
+    """A person's full name, else their username (ctg_portal.formatting.display_name)."""
+    return formatting.display_name(user)
+
+
+@register.filter
+def number(value):
+    """A decimal with a comma: 12,5."""
+    return formatting.format_number(value)

@@ -31,7 +31,7 @@ def test_elected_reads_dashboard_and_prints_it(login, page, portal, elected, ass
 
     page.get_by_role("link", name=re.compile("^Objectif 5")).first.click()
     page.wait_for_load_state()
-    assert "objective=" in page.url
+    assert "objectif=" in page.url
     expect(page.locator("h1")).to_have_text("Fiches actions")
     expect(page.locator("table.sheet-table tbody tr")).to_have_count(4)
 

@@ -1,16 +1,25 @@
-"""Cached page fragments stay correct after every kind of edit.
+"""Every page shows every kind of edit at once.
 
-Pages keep rendered fragments under keys that hold the convention's data_version, which every
-change moves (conventions/versioning.py). Each test fills the cache, edits the data the way a
-user would (forms, quick forms, admin, import), and checks the page shows the change.
+Pages are built from the database on each request (no page cache: docs/architecture.md). These
+tests read a page, change the data the way users and operators do (forms, quick forms, the
+reverse side of a many-to-many link, the admin, loaddata, an import, a restore), and read it
+again. They stay as the guard of any cache added later.
 """
 
+import io
+import pathlib
+import tempfile
 from decimal import Decimal
 
 import pytest
+from django.core import serializers
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+from django.test import Client
 from django.urls import reverse
 
+from actions.models import ActionSheet
 from conventions.models import Convention, Membership, Partner
 from funding.models import FundingLine
 
@@ -39,30 +48,63 @@ def editor(client, coordinator):
     return other
 
 
-def test_data_version_moves_on_every_kind_of_change(seeded, coordinator):
-    def version():
-        return Convention.objects.get(pk=seeded.pk).data_version
-
-    start = version()
+def test_pages_follow_reverse_many_to_many_admin_and_loaddata(client, elected, seeded, superuser):
+    """Changes made from the other side of a link, by the admin or by loaddata show at once."""
+    client.force_login(elected)
     sheet = seeded.action_sheets.get(number=4)
-    sheet.title = "Nouveau titre"
-    sheet.save()
-    assert version() == start + 1
-    sheet.pilots.add(coordinator)
-    assert version() == start + 2
-    StepFactory(sheet=sheet)
-    assert version() == start + 3
-    Partner.objects.get(insee_code="81005").save()  # shared: every convention
-    assert version() == start + 4
-    coordinator.save(update_fields=["last_login"])  # shown nowhere: no change
-    assert version() == start + 4
-    seeded.title = "Titre modifié"
-    seeded.save()  # a stale in-memory version is never written back
-    assert version() == start + 5
+    url = reverse("actions:detail", args=[SLUG, 4])
+    domain = seeded.domains.get(name="Jeunesse")
+    assert domain.name not in page(client, url).split("Domaines")[1].split("</dd>")[0]
+    domain.action_sheets.add(sheet)  # the reverse side of ActionSheet.domains
+    assert domain.name in page(client, url).split("Domaines")[1].split("</dd>")[0]
+    elected.piloted_sheets.add(sheet)  # the reverse side of ActionSheet.pilots
+    assert elected.get_full_name() in page(client, url)
+
+    admin = Client()
+    admin.force_login(superuser)
+    change = reverse("admin:conventions_convention_change", args=[seeded.pk])
+    response = admin.get(change)
+    assert response.status_code == 200
+    dashboard = reverse("portal:dashboard", args=[SLUG])
+    assert "Territoire renommé" not in page(client, dashboard)
+    Convention.objects.filter(pk=seeded.pk).update(territory="Territoire renommé")
+    assert "Territoire renommé" in page(client, dashboard)
+
+    fixture = serializers.serialize(
+        "json",
+        [
+            ActionSheet(
+                **{
+                    **model_to_dict(
+                        sheet,
+                        exclude=[
+                            "id",
+                            "domains",
+                            "pilots",
+                            "partners",
+                            "communes",
+                            "convention",
+                            "objective",
+                            "lead_partner",
+                        ],
+                    ),
+                    "convention_id": seeded.pk,
+                    "objective_id": sheet.objective_id,
+                    "number": 4,
+                    "id": sheet.pk,
+                    "title": "Titre chargé par loaddata",
+                }
+            )
+        ],
+    )
+    path = pathlib.Path(tempfile.mkdtemp()) / "fiche.json"
+    path.write_text(fixture)
+    call_command("loaddata", str(path), stdout=io.StringIO())
+    assert "Titre chargé par loaddata" in page(client, url)
 
 
 def test_dashboard_follows_edits(client, elected, editor, seeded):
-    url = reverse("conventions:dashboard", args=[SLUG])
+    url = reverse("portal:dashboard", args=[SLUG])
     client.force_login(elected)
     assert 'id="figure-progress">0' in page(client, url)
     sheet = seeded.action_sheets.get(number=4)
@@ -195,7 +237,7 @@ def test_funding_follows_payments_amounts_and_imports(client, elected, seeded, c
 
 
 def test_overview_follows_edits_and_memberships(client, seeded, caf_staff):
-    url = reverse("conventions:overview")
+    url = reverse("portal:overview")
     client.force_login(caf_staff)
     assert "CTG de la Vallée" not in page(client, url)
     other = ConventionFactory(title="CTG de la Vallée")
@@ -212,7 +254,7 @@ def test_public_page_follows_publication(client, seeded, coordinator):
 
     seeded.is_public = True
     seeded.save()
-    url = reverse("conventions:public", args=[SLUG])
+    url = reverse("portal:public", args=[SLUG])
     note = ProgressNoteFactory(sheet=seeded.action_sheets.get(number=1), text="Bientôt publique")
     assert "Bientôt publique" not in page(client, url)
     note.is_public = True

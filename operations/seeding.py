@@ -1,9 +1,19 @@
-"""Operations that span several models of a convention."""
+"""Loading the seed convention: every domain app's part of it, in one transaction."""
 
 from django.db import transaction
 
+from actions.models import ActionSheet
+from conventions.models import (
+    Challenge,
+    Convention,
+    Domain,
+    Partner,
+    Signatory,
+    StrategicObjective,
+)
+from funding.models import FundingAmount, FundingLine, Structure
+
 from . import seed
-from .models import Challenge, Convention, Domain, Partner, Signatory, StrategicObjective
 
 
 def get_or_create_partner(name, kind, **identifiers):
@@ -22,10 +32,6 @@ def load_seed_convention():
     An existing convention is never touched, so that running the seed again (as `make run`
     does) keeps every edit made since.
     """
-    # Imported here: the seed spans the apps that depend on conventions.
-    from actions.models import ActionSheet
-    from funding.models import FundingAmount, FundingLine, Structure
-
     if Convention.objects.filter(slug=seed.SLUG).exists():
         return None
 

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from actions.models import ActionSheet
-from conventions import seed
-from conventions.demo import add_demo_progress
 from conventions.models import Convention, Membership
+from operations import seed
+from operations.demo import add_demo_progress
 
 # Written in README.md; for demonstrations only.
 DEMO_PASSWORD = "demo-ctg-2025"

@@ -12,16 +12,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from actions.models import ActionSheet, ProgressNote, Step
+from conventions.models import Domain, StrategicObjective
 from funding.reports import funding_table
 
-from .models import Domain, StrategicObjective
-
 UPCOMING_DAYS = 30
-
-
-def current_year(convention, today):
-    """The year of `today` clamped to the convention's period."""
-    return min(max(today.year, convention.start_year), convention.end_year)
 
 
 def average(values):
@@ -60,7 +54,7 @@ class Dashboard:
 
     @property
     def year(self):
-        return current_year(self.convention, self.today)
+        return self.convention.current_year(self.today)
 
     @property
     def period_over(self):
@@ -173,13 +167,8 @@ def build_dashboard(convention, *, public=False, today=None):
         key=lambda d: (d.position, d.pk),
     )
     upcoming = list(
-        Step.objects.filter(
-            sheet__convention=convention,
-            sheet__archived_at__isnull=True,
-            done_on__isnull=True,
-            due_on__gte=today,
-            due_on__lte=today + datetime.timedelta(days=UPCOMING_DAYS),
-        )
+        Step.objects.filter(sheet__convention=convention)
+        .upcoming(today, UPCOMING_DAYS)
         .select_related("sheet")
         .order_by("due_on", "pk")
     )
@@ -187,7 +176,7 @@ def build_dashboard(convention, *, public=False, today=None):
         sheet__convention=convention, sheet__archived_at__isnull=True
     )
     # The public page shows publishable notes only, and never their authors.
-    notes = notes.filter(is_public=True) if public else notes.select_related("author")
+    notes = notes.publishable() if public else notes.select_related("author")
     notes = list(notes.select_related("sheet").order_by("-written_on", "-created_at")[:5])
     return Dashboard(
         convention=convention,

@@ -28,6 +28,7 @@ from conventions.models import (
     Signatory,
     StrategicObjective,
 )
+from conventions.validators import luhn_ok
 from funding.models import FundingAmount, FundingLine, Payment, Structure
 
 DOMAINS = [
@@ -46,15 +47,7 @@ BATCH = 2000
 
 def luhn_siren(prefix8):
     """Complete 8 digits with the Luhn check digit of a SIREN."""
-    for last in range(10):
-        digits = f"{prefix8}{last}"
-        total = 0
-        for index, char in enumerate(reversed(digits)):
-            value = int(char) * (2 if index % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
+    return next(f"{prefix8}{last}" for last in range(10) if luhn_ok(f"{prefix8}{last}"))
 
 
 class Command(BaseCommand):

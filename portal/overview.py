@@ -8,9 +8,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from actions.models import ActionSheet
+from conventions.models import LOCAL_SHARE_KINDS
 from funding.models import FundingAmount
-
-from .models import LOCAL_SHARE_KINDS
 
 ZERO = Decimal("0")
 

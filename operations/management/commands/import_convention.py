@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.backup import RestoreError, import_convention
+from operations.backup import RestoreError, import_convention
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.backup import export_convention
 from conventions.models import Convention
+from operations.backup import export_convention
 
 
 class Command(BaseCommand):

@@ -8,7 +8,6 @@ that holds none of them yet.
 
 import datetime
 import json
-import time
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -18,6 +17,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from conventions.models import (
+    Challenge,
+    Convention,
+    Domain,
+    Membership,
+    Partner,
+    Signatory,
+    StrategicObjective,
+)
+from funding.models import FundingAmount, FundingLine, Payment, Structure
 
 FORMAT = "ctg-portal-convention"
 VERSION = 1
@@ -54,19 +65,6 @@ def ordered(queryset):
 
 def collect(convention):
     """[(model label, [objects])] in loading order."""
-    from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
-    from funding.models import FundingAmount, FundingLine, Payment, Structure
-
-    from .models import (
-        Challenge,
-        Convention,
-        Domain,
-        Membership,
-        Partner,
-        Signatory,
-        StrategicObjective,
-    )
-
     sheets = ActionSheet.objects.filter(convention=convention)
     lines = FundingLine.objects.filter(convention=convention)
     amounts = FundingAmount.objects.filter(line__convention=convention)
@@ -137,17 +135,9 @@ def collect(convention):
 
 def export_convention(convention):
     """The JSON text of a convention's backup."""
-    from .models import Convention
-
     objects = []
     for model, items in collect(convention):
         fields = USER_FIELDS if model is get_user_model() else None
-        if model is Convention:
-            # Cache bookkeeping, not data: a restore starts a new version (see below).
-            fields = [
-                f.name for f in Convention._meta.fields if f.name not in ("id", "data_version")
-            ]
-            fields += [f.name for f in Convention._meta.many_to_many]
         objects += json.loads(serializers.serialize("json", items, fields=fields, cls=ExactEncoder))
     return json.dumps(
         {
@@ -192,10 +182,6 @@ def import_convention(text):
         deserialized.save()  # raw: no signal handler writes history or changes a field
         models.add(type(deserialized.object))
         restored += 1
-    # A version no fragment cached before the restore can carry (the clock only moves on).
-    from .models import Convention
-
-    Convention.objects.filter(slug=data["convention"]).update(data_version=int(time.time() * 1000))
     # Later inserts must not collide with the restored primary keys (PostgreSQL sequences).
     statements = connection.ops.sequence_reset_sql(no_style(), list(models))
     with connection.cursor() as cursor:

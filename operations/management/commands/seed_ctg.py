@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from conventions import seed
-from conventions.services import load_seed_convention
+from operations import seed
+from operations.seeding import load_seed_convention
 
 
 class Command(BaseCommand):

@@ -1,0 +1,17 @@
+"""Writes to a convention's funding that span several rows."""
+
+from django.db import transaction
+
+from .models import FundingAmount
+
+
+@transaction.atomic
+def save_amounts(changes):
+    """Write the planned amounts of `changes`: [(line, year, old, new)], all or nothing."""
+    for line, year, _old, new in changes:
+        amount, created = FundingAmount.objects.get_or_create(
+            line=line, year=year, defaults={"planned": new}
+        )
+        if not created:
+            amount.planned = new
+            amount.save(update_fields=["planned"])
