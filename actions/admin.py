@@ -1,7 +1,22 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from conventions.admin import ConventionBoundAdmin
+from conventions.models import Partner
+
+from . import services
+from .models import (
+    ActionSheet,
+    Indicator,
+    IndicatorValue,
+    ProgressNote,
+    Step,
+    hold_history,
+    write_history,
+)
 
 
 class StepInline(admin.TabularInline):
@@ -21,8 +36,35 @@ class ProgressNoteInline(admin.StackedInline):
     autocomplete_fields = ["author"]
 
 
+def sheet_choices(convention, sheet):
+    """What a sheet of `convention` may link to, as the portal's form offers it: the
+    convention's objectives, domains and members, its signatories (and the communes of a
+    signing EPCI), plus the partners and pilots the sheet already names."""
+    signatories = Q(signatures__convention=convention)
+    named = {"partners": Q(pk__in=[]), "communes": Q(pk__in=[]), "pilots": Q(pk__in=[])}
+    if sheet.pk:
+        named = {
+            "partners": Q(led_action_sheets=sheet) | Q(partner_action_sheets=sheet),
+            "communes": Q(commune_action_sheets=sheet),
+            "pilots": Q(piloted_sheets=sheet),
+        }
+    partners = Partner.objects.filter(signatories | named["partners"]).distinct()
+    communes = Q(kind=Partner.Kind.COMMUNE) & (
+        signatories | Q(epci__signatures__convention=convention)
+    )
+    members = Q(memberships__convention=convention) | named["pilots"]
+    return {
+        "objective": convention.objectives.all(),
+        "domains": convention.domains.all(),
+        "lead_partner": partners,
+        "partners": partners,
+        "communes": Partner.objects.filter(communes | named["communes"]).distinct(),
+        "pilots": get_user_model().objects.filter(members).distinct(),
+    }
+
+
 @admin.register(ActionSheet)
-class ActionSheetAdmin(SimpleHistoryAdmin):
+class ActionSheetAdmin(ConventionBoundAdmin, SimpleHistoryAdmin):
     list_display = [
         "number",
         "title",
@@ -53,10 +95,30 @@ class ActionSheetAdmin(SimpleHistoryAdmin):
     def objective_number(self, obj):
         return obj.objective.number
 
+    def convention_choices(self, convention, obj):
+        return sheet_choices(convention, obj)
+
     def save_model(self, request, obj, form, change):
         if change:
-            obj.version += 1
+            # A new version above the current one, as a save from the portal: a form opened
+            # before then meets a conflict, also after a revert (which restores an old version).
+            services.bump_version(obj)
+        # The sheet and its links (saved next) as one history record, written by log_*().
+        hold_history(obj)
         super().save_model(request, obj, form, change)
+
+    def log_addition(self, request, obj, message):
+        write_history(obj)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        write_history(obj)
+        return super().log_change(request, obj, message)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A revert is one change (version, sheet, links), as the change page's save.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class IndicatorValueInline(admin.TabularInline):

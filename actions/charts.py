@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -57,32 +58,18 @@ def indicator_chart(indicator, values):
         if level is not None:
             guides.append((css, y(level), f"{label} {format_number(level)}"))
     polyline = " ".join(f"{x(day):.1f},{y(level):.1f}" for day, level in points)
-    dots = format_html_join(
-        "",
-        '<circle cx="{}" cy="{}" r="3" class="chart-dot"></circle>',
-        ((f"{x(day):.1f}", f"{y(level):.1f}") for day, level in points),
+    # f-strings, every text escaped: format_html escapes each number of every point too.
+    dots = "".join(
+        f'<circle cx="{x(day):.1f}" cy="{y(level):.1f}" r="3" class="chart-dot"></circle>'
+        for day, level in points
     )
-    lines = format_html_join(
-        "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" class="{}"></line>'
-        '<text x="{}" y="{}" class="chart-label">{}</text>',
-        (
-            (PAD, WIDTH - PAD, f"{pos:.1f}", f"{pos:.1f}", css, PAD, f"{pos - 3:.1f}", text)
-            for css, pos, text in guides
-        ),
+    lines = "".join(
+        f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{pos:.1f}" y2="{pos:.1f}" class="{css}"></line>'
+        f'<text x="{PAD}" y="{pos - 3:.1f}" class="chart-label">{escape(text)}</text>'
+        for css, pos, text in guides
     )
-    return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
-        'aria-labelledby="{}"><title id="{}">{}</title>{}'
-        '<polyline points="{}" class="chart-line"></polyline>{}</svg>',
-        WIDTH,
-        HEIGHT,
-        WIDTH,
-        HEIGHT,
-        title_id,
-        title_id,
-        summary,
-        lines,
-        polyline,
-        dots,
+    return mark_safe(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'role="img" aria-labelledby="{title_id}"><title id="{title_id}">{escape(summary)}</title>'
+        f'{lines}<polyline points="{polyline}" class="chart-line"></polyline>{dots}</svg>'
     )

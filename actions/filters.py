@@ -9,8 +9,10 @@ from conventions.models import Domain, StrategicObjective
 from ctg_portal.fields import SafeModelChoiceField
 from ctg_portal.formatting import display_name
 
+from . import queries
 from .forms import convention_members
 from .models import ActionSheet
+from .queries import person_name
 
 SORTS = {
     "number": ["number"],
@@ -21,9 +23,13 @@ SORTS = {
 }
 
 
+def objective_label(number, title):
+    return f"{number}. {title[:70]}{'…' if len(title) > 70 else ''}"
+
+
 class ObjectiveChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.number}. {obj.title[:70]}{'…' if len(obj.title) > 70 else ''}"
+        return objective_label(obj.number, obj.title)
 
 
 class PilotChoiceField(SafeModelChoiceField):
@@ -79,11 +85,24 @@ class SheetFilterForm(forms.Form):
 
     def __init__(self, data, *, convention):
         super().__init__(data)
-        self.fields["objectif"].queryset = convention.objectives.all()
-        self.fields["domaine"].queryset = convention.domains.all()
+        # The models order by convention first: within one, that only adds a join.
+        self.fields["objectif"].queryset = convention.objectives.order_by("number")
+        self.fields["domaine"].queryset = convention.domains.order_by("position", "pk")
         self.fields["pilote"].queryset = (
             convention_members(convention).filter(piloted_sheets__convention=convention).distinct()
         )
+        # The querysets check the values sent; the options shown come from one query for the
+        # three fields (the same rows, in the same order, with the same labels).
+        rows = queries.filter_choices(convention)
+        options = {
+            "objectif": [
+                (pk, objective_label(number, title)) for pk, number, title in rows["objectif"]
+            ],
+            "domaine": rows["domaine"],
+            "pilote": [(pk, person_name(*names)) for pk, *names in rows["pilote"]],
+        }
+        for name, choices in options.items():
+            self.fields[name].choices = [("", self.fields[name].empty_label), *choices]
 
     @property
     def active(self):
@@ -93,6 +112,12 @@ class SheetFilterForm(forms.Form):
             data.get(k)
             for k in ("q", "objectif", "domaine", "statut", "pilote", "priorite", "retard")
         )
+
+    @property
+    def late_only(self):
+        """True when the list keeps late sheets only (the queryset needs their lateness)."""
+        self.is_valid()
+        return bool(getattr(self, "cleaned_data", {}).get("retard"))
 
     def filter(self, queryset):
         """Apply the valid filters; an invalid value (a stale link) is ignored, never a 500."""

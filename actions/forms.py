@@ -180,13 +180,38 @@ class IndicatorForm(forms.ModelForm):
         field_classes = {"baseline": FrenchDecimalField, "target": FrenchDecimalField}
 
 
+class SheetRowsFormSet(forms.BaseInlineFormSet):
+    """Rows of one sheet: the id of an existing row must be one of this sheet's rows.
+
+    Django checks the ids of existing rows against every row of the table; one of another
+    sheet (or convention) would be ignored silently. Here it is refused with a form error.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is not None and index < self.initial_form_count():
+            form.fields[self._pk_field.name].queryset = self.get_queryset()
+
+
 # Bounded: a forged TOTAL_FORMS cannot make the server build thousands of forms.
 FORMSET_LIMITS = {"max_num": 60, "absolute_max": 60, "validate_max": True}
 StepFormSet = forms.inlineformset_factory(
-    ActionSheet, Step, form=StepForm, extra=1, can_delete=True, **FORMSET_LIMITS
+    ActionSheet,
+    Step,
+    form=StepForm,
+    formset=SheetRowsFormSet,
+    extra=1,
+    can_delete=True,
+    **FORMSET_LIMITS,
 )
 IndicatorFormSet = forms.inlineformset_factory(
-    ActionSheet, Indicator, form=IndicatorForm, extra=1, can_delete=True, **FORMSET_LIMITS
+    ActionSheet,
+    Indicator,
+    form=IndicatorForm,
+    formset=SheetRowsFormSet,
+    extra=1,
+    can_delete=True,
+    **FORMSET_LIMITS,
 )
 
 
@@ -212,20 +237,12 @@ class NoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["written_on"].initial = timezone.localdate
         self.fields["version"].initial = sheet.version
+        # The sheet page lays the fields out itself (templates/actions/sheet_detail.html), each
+        # as crispy-forms renders it (the ctg |field filter); errors show inline, as with a
+        # helper.
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            "text",
-            Div(
-                Div("written_on", css_class="col-sm-4"),
-                Div("status", css_class="col-sm-4"),
-                Div("progress", css_class="col-sm-4"),
-                css_class="row",
-            ),
-            "is_public",
-            "version",
-        )
 
     def clean_written_on(self):
         return not_in_future(self.cleaned_data.get("written_on"))

@@ -1,39 +1,114 @@
 """The history of a fiche action, told as sentences a coordinator understands.
 
 "Statut : à lancer → en cours, par Camille Coordinatrice, le 12/03/2024 à 10 h 05".
-Built from django-simple-history's records of the sheet, its steps and its indicators in three
-queries, whatever the number of records.
+Built from django-simple-history's records of the sheet (with the rows of its links), its
+steps and its indicators, in a fixed number of queries whatever the number of records.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from conventions.models import Partner, StrategicObjective
+from ctg_portal.formatting import DASH, display_name, format_number, format_percent
 
-from .models import ActionSheet, Indicator, Step
+from .models import LINK_FIELDS, ActionSheet, Indicator, Step, link_history_models
 
-# Fields of the sheet worth telling, in the order of the form.
-SHEET_FIELDS = [
-    "title",
-    "objective_id",
-    "status",
-    "priority",
-    "progress",
-    "planned_start",
-    "planned_end",
-    "description",
-    "goals",
-    "target_publics",
-    "lead_partner_id",
-    "elected_referent",
-    "archived_at",
-]
-LINK_FIELDS = ["domains", "pilots", "partners", "communes"]
-LONG_TEXT_FIELDS = {"description", "goals", "target_publics"}
+# Fields of the sheet its records hold but the history does not tell: they never change, or
+# change with every save (the version).
+BOOKKEEPING = {"id", "convention", "number", "version"}
+RecordModel = ActionSheet.history.model
+StepRecord = Step.history.model
+IndicatorRecord = Indicator.history.model
+
+
+def told_fields():
+    """The sheet's fields the history tells, in the model's order: every field its records
+    track, links included, but the bookkeeping ones. A new field is told without an edit here."""
+    fields = [f for f in RecordModel.tracked_fields if f.editable and f.name not in BOOKKEEPING]
+    fields += [ActionSheet._meta.get_field(name) for name in LINK_FIELDS]
+    return sorted(fields, key=lambda f: f.creation_counter)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link field of the sheet and the history table of its rows."""
+
+    field: models.ManyToManyField
+
+    @property
+    def rows_model(self):
+        return link_history_models()[self.field.name]
+
+    @property
+    def target(self):
+        """The rows' field that points to the linked object (domain, user, partner)."""
+        return self.field.m2m_reverse_field_name()
+
+    def select(self):
+        """SQL selecting (link, record id, name parts, position, object id) of every row of a
+        sheet's records (%s: the sheet's id), objects deleted since left out."""
+        rows = self.rows_model._meta
+        related = self.field.related_model._meta
+        target = rows.get_field(self.target).column
+        if self.field.related_model is get_user_model():
+            parts = "t.first_name, t.last_name, t.username"
+        else:
+            parts = "t.name, '', ''"
+        position = "t.position" if any(f.name == "position" for f in related.fields) else "0"
+        return (
+            f"SELECT '{self.field.name}', r.history_id, {parts}, {position}, t.{related.pk.column} "
+            f"FROM {rows.db_table} r "
+            f"JOIN {related.db_table} t ON t.{related.pk.column} = r.{target} "
+            f"JOIN {RecordModel._meta.db_table} h ON h.history_id = r.history_id "
+            "WHERE h.id = %s"
+        )
+
+    def name(self, parts):
+        if self.field.related_model is get_user_model():
+            first_name, last_name, username = parts
+            return display_name(
+                get_user_model()(first_name=first_name, last_name=last_name, username=username)
+            )
+        return parts[0]
+
+
+@functools.cache
+def link_names_sql():
+    """One UNION query over the link tables, its text built once (names from the models)."""
+    return " UNION ALL ".join(link.select() for link in LINKS)
+
+
+def link_names(sheet_id):
+    """{(link name, record id): [names of the linked objects, in their model's order (else by
+    name)]} for every record of the sheet, in one query whatever the number of records.
+
+    Plain SQL: built with the ORM, the four-part union costs more to compile than the whole
+    history takes to tell (the sheet page is built on every request)."""
+    with connection.cursor() as cursor:
+        cursor.execute(link_names_sql(), [sheet_id] * len(LINKS))
+        rows = sorted(cursor.fetchall(), key=lambda r: (r[5], r[2], r[6]))
+    names = {}
+    by_name = {link.field.name: link for link in LINKS}
+    for link_name, record_id, part_a, part_b, part_c, _place, _pk in rows:
+        link = by_name[link_name]
+        names.setdefault((link_name, record_id), []).append(link.name((part_a, part_b, part_c)))
+    for link_name, record_id in names:
+        if not by_name[link_name].field.related_model._meta.ordering:
+            names[link_name, record_id].sort()
+    return names
+
+
+TOLD = told_fields()
+LINKS = [Link(f) for f in TOLD if f.many_to_many]
+SCALARS = [f.name for f in TOLD if not f.many_to_many]  # diffed by simple-history
 
 
 def format_moment(moment):
@@ -47,10 +122,9 @@ def format_moment(moment):
 
 
 def author_name(record):
-    user = record.history_user
-    if user is None:
+    if record.history_user is None:
         return _("the system")
-    return user.get_full_name() or user.username
+    return display_name(record.history_user)
 
 
 @dataclass
@@ -75,71 +149,79 @@ class Entry:
 class SheetHistory:
     def __init__(self, sheet):
         self.sheet = sheet
-        self.objectives = None
-        self.partners = None
+        self.names = {}  # foreign key name → {pk: name} of the objects the records mention
 
-    def display(self, name, value):
+    def display(self, told, value):
         if value is None or value == "":
-            return "—"
-        if name == "status":
-            return ActionSheet.Status(value).label
-        if name == "priority":
-            return ActionSheet.Priority(value).label
-        if name == "progress":
-            return f"{value}\u00a0%"
-        if name == "objective_id":
-            return self.objectives.get(value, "?")
-        if name == "lead_partner_id":
-            return self.partners.get(value, "?")
-        if name == "archived_at":
+            return DASH
+        if told.choices:
+            return str(dict(told.flatchoices).get(value, value))
+        if told.name == "progress":
+            return format_percent(value)
+        if told.many_to_one:
+            return self.names[told.name].get(value, "?")
+        if isinstance(value, datetime):
             return format_moment(value)
         if isinstance(value, date):
             return date_format(value, "d/m/Y")
+        if isinstance(value, Decimal):
+            return format_number(value)
         return str(value)
 
     def sheet_changes(self, old, new):
+        """What changed from record `old` to record `new`, in the order of the model's fields."""
+        # simple-history's diff_against, for the fields of the record itself: on links it
+        # would query their tables for every pair of records; their rows are prefetched here.
+        delta = new.diff_against(old, included_fields=SCALARS)
+        changed = {c.field: (c.old, c.new) for c in delta.changes}
+        for link in LINKS:
+            name = link.field.name
+            before = self.links.get((name, old.history_id), [])
+            after = self.links.get((name, new.history_id), [])
+            if before != after:
+                changed[link.field.name] = (before, after)
         changes = []
-        for name in SHEET_FIELDS:
-            before, after = getattr(old, name), getattr(new, name)
-            if before == after:
+        for told in TOLD:
+            if told.name not in changed:
                 continue
-            label = str(ActionSheet._meta.get_field(name.removesuffix("_id")).verbose_name)
-            label = label[:1].upper() + label[1:]
-            if name in LONG_TEXT_FIELDS:
-                changes.append(Change(label, text=_("%(field)s: text changed") % {"field": label}))
-            elif name == "archived_at":
+            before, after = changed[told.name]
+            label = capfirst(told.verbose_name)
+            if told.many_to_many:
+                changes.append(Change(label, ", ".join(before) or DASH, ", ".join(after) or DASH))
+            elif told.name == "archived_at":
                 text = _("Sheet archived") if after else _("Sheet restored")
                 changes.append(Change(label, text=text))
+            elif isinstance(told, models.TextField):
+                changes.append(Change(label, text=_("%(field)s: text changed") % {"field": label}))
             else:
-                changes.append(Change(label, self.display(name, before), self.display(name, after)))
-        old_links, new_links = old.links or {}, new.links or {}
-        for name in LINK_FIELDS:
-            before, after = old_links.get(name, []), new_links.get(name, [])
-            if before != after:
-                label = str(ActionSheet._meta.get_field(name).verbose_name)
-                label = label[:1].upper() + label[1:]
-                changes.append(Change(label, ", ".join(before) or "—", ", ".join(after) or "—"))
+                changes.append(Change(label, self.display(told, before), self.display(told, after)))
         return changes
+
+    def load_names(self, records):
+        """Names of the objects the records' foreign keys point to. Most sheets never changed
+        them, and the sheet at hand already holds the current ones: no query then."""
+        for told in TOLD:
+            if not told.many_to_one:
+                continue
+            ids = {getattr(r, told.attname) for r in records} - {None}
+            current = getattr(self.sheet, told.attname)
+            if ids <= {current}:
+                self.names[told.name] = (
+                    {current: str(getattr(self.sheet, told.name))} if ids else {}
+                )
+            else:
+                objects = told.related_model._default_manager.in_bulk(ids)
+                self.names[told.name] = {pk: str(obj) for pk, obj in objects.items()}
 
     def entries(self):
         """Every change to the sheet, its steps and indicators, newest first."""
         records = list(
-            self.sheet.history.select_related("history_user").order_by("history_date", "pk")
+            RecordModel.objects.filter(id=self.sheet.pk)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
         )
-        # Names of the objectives and lead partners the records mention; most sheets never
-        # changed them, and the sheet already holds the current ones.
-        sheet = self.sheet
-        ids = {r.objective_id for r in records}
-        if ids <= {sheet.objective_id}:
-            self.objectives = {sheet.objective_id: str(sheet.objective)}
-        else:
-            self.objectives = {o.pk: str(o) for o in StrategicObjective.objects.filter(pk__in=ids)}
-        ids = {r.lead_partner_id for r in records if r.lead_partner_id}
-        if ids <= {sheet.lead_partner_id}:
-            self.partners = {sheet.lead_partner_id: sheet.lead_partner.name} if ids else {}
-        else:
-            self.partners = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
-
+        self.load_names(records)
+        self.links = link_names(self.sheet.pk) if len(records) > 1 else {}
         entries = []
         previous = None
         for record in records:
@@ -153,12 +235,12 @@ class SheetHistory:
             if entry.changes:
                 entries.append(entry)
         entries += self.child_entries(
-            Step.history.filter(sheet_id=self.sheet.pk),
+            StepRecord.objects.filter(sheet_id=self.sheet.pk),
             {"+": _("Step “%(name)s” added"), "-": _("Step “%(name)s” removed")},
             self.step_change,
         )
         entries += self.child_entries(
-            Indicator.history.filter(sheet_id=self.sheet.pk),
+            IndicatorRecord.objects.filter(sheet_id=self.sheet.pk),
             {"+": _("Indicator “%(name)s” added"), "-": _("Indicator “%(name)s” removed")},
             self.indicator_change,
         )
@@ -193,7 +275,7 @@ class SheetHistory:
         if (old.title, old.due_on) != (new.title, new.due_on):
             return _("Step “%(name)s” changed (due %(date)s)") % {
                 "name": name,
-                "date": date_format(new.due_on, "d/m/Y") if new.due_on else "—",
+                "date": date_format(new.due_on, "d/m/Y") if new.due_on else DASH,
             }
         return None
 
@@ -202,13 +284,7 @@ class SheetHistory:
         if any(getattr(old, f) != getattr(new, f) for f in fields):
             return _("Indicator “%(name)s” changed (baseline %(baseline)s, target %(target)s)") % {
                 "name": name,
-                "baseline": self.number(new.baseline),
-                "target": self.number(new.target),
+                "baseline": format_number(new.baseline),
+                "target": format_number(new.target),
             }
         return None
-
-    @staticmethod
-    def number(value):
-        if value is None:
-            return "—"
-        return f"{value.normalize():f}".replace(".", ",")

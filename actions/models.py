@@ -1,16 +1,23 @@
 import datetime
+import functools
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
-from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
 
-from conventions.models import Convention, Domain, Partner, StrategicObjective
+from conventions.models import (
+    Convention,
+    Domain,
+    Partner,
+    StrategicObjective,
+    keep_links_within_convention,
+)
 
 
 class ActionSheetQuerySet(models.QuerySet):
@@ -82,13 +89,43 @@ class ProgressNoteQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
 
-class SheetHistoryLinks(models.Model):
-    """Extra field of the sheet's history: the names its many-to-many links held then."""
+class SheetHistoricalRecords(HistoricalRecords):
+    """simple-history's records of a sheet, its links included, from either side of a link.
 
-    links = models.JSONField(_("links"), default=dict, blank=True)
+    simple-history records a link changed from the sheet (`sheet.pilots.add(user)`) but fails
+    on one changed from the other side (`user.piloted_sheets.add(sheet)`, django-simple-history
+    issue #1048): there the instance is the user, and the sheets changed are `pk_set`.
+    """
 
-    class Meta:
-        abstract = True
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        field = self.cls._meta.get_field(attr)
+        if action == "pre_clear":  # Django gives no pk_set on clear: the sheets linked now
+            rows = field.remote_field.through.objects.filter(
+                **{field.m2m_reverse_field_name(): instance}
+            )
+            pk_set = set(rows.values_list(f"{field.m2m_field_name()}_id", flat=True))
+            instance.__dict__.setdefault("_sheets_cleared", {})[attr] = pk_set
+        elif action in ("post_add", "post_remove", "post_clear"):
+            if action == "post_clear":
+                pk_set = instance.__dict__.get("_sheets_cleared", {}).pop(attr, ())
+            for sheet in self.cls._default_manager.filter(pk__in=pk_set):
+                super().m2m_changed(sheet, action, attr, pk_set, reverse=False, **kwargs)
+
+
+# The many-to-many fields the sheet's history records with it (one table of rows each).
+LINK_FIELDS = ["domains", "pilots", "partners", "communes"]
+sheet_records = SheetHistoricalRecords(m2m_fields=LINK_FIELDS)
+
+
+@functools.cache
+def link_history_models():
+    """{link field name: the model of its history rows (one row per linked object and record)}.
+
+    Cached: reading the descriptor builds a related manager class each time (milliseconds).
+    """
+    return {name: getattr(ActionSheet.history.model, name).model for name in LINK_FIELDS}
 
 
 class ActionSheet(models.Model):
@@ -166,7 +203,7 @@ class ActionSheet(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
 
-    history = HistoricalRecords(bases=[SheetHistoryLinks])
+    history = sheet_records
     objects = ActionSheetQuerySet.as_manager()
 
     class Meta:
@@ -348,20 +385,45 @@ class ProgressNote(models.Model):
         return f"{self.sheet} — {self.written_on}"
 
 
-def snapshot_links(sheet):
-    """The names of a sheet's domains, pilots, partners and communes, for its history."""
-    if sheet.pk is None:
-        return {}
-    return {
-        "domains": [d.name for d in sheet.domains.all()],
-        "pilots": sorted(u.get_full_name() or u.username for u in sheet.pilots.all()),
-        "partners": sorted(p.name for p in sheet.partners.all()),
-        "communes": sorted(p.name for p in sheet.communes.all()),
-    }
+@contextmanager
+def one_history_record(sheet):
+    """Saves of `sheet` and changes of its links within the block make one history record.
+
+    simple-history writes a record on every save and on every change of a link field: a form
+    that saves the sheet, then its four link fields, would leave up to nine records for one
+    change. Here the record is written at the end of the block, dated from its start: the
+    steps and indicators saved with the sheet come after it, as they did before links were
+    recorded.
+    """
+    hold_history(sheet)
+    try:
+        yield sheet
+    except BaseException:
+        release_history(sheet)
+        raise
+    write_history(sheet)
 
 
-@receiver(pre_create_historical_record, sender=ActionSheet.history.model)
-def record_links(sender, instance, history_instance, history_type=None, **kwargs):
-    # A new sheet has no links yet; form saves refresh the record after saving them.
-    if history_instance.history_type != "+":
-        history_instance.links = snapshot_links(instance)
+def hold_history(sheet):
+    """Start a change of the sheet recorded once, by `write_history` (see one_history_record)."""
+    sheet.skip_history_when_saving = True
+    sheet._history_held = (sheet.pk is None, timezone.now())
+
+
+def release_history(sheet):
+    """End a held change without recording it; returns (created, moment)."""
+    del sheet.skip_history_when_saving
+    return sheet.__dict__.pop("_history_held")
+
+
+def write_history(sheet):
+    """Record the sheet as it stands now, its links included, as one change since held."""
+    created, moment = release_history(sheet)
+    sheet._history_date = moment
+    try:
+        sheet_records.create_historical_record(sheet, "+" if created else "~")
+    finally:
+        del sheet._history_date
+
+
+keep_links_within_convention(ActionSheet._meta.get_field("domains"))

@@ -1,23 +1,38 @@
 """Saving a fiche action without ever losing someone else's update."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .history import SheetHistory
-from .models import ActionSheet, Step, snapshot_links
+from .models import ActionSheet, Step, one_history_record
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Sequence
+
+    from django.contrib.auth.models import User
+    from django.forms import BaseInlineFormSet
+
+    from .forms import ActionSheetForm, NoteForm
+    from .history import Entry
+    from .models import ProgressNote
 
 
 class StaleSheet(Exception):
     """The sheet was saved by someone else since the user opened it."""
 
-    def __init__(self, sheet, entries):
+    def __init__(self, sheet: ActionSheet, entries: list[Entry]) -> None:
         super().__init__(f"Sheet {sheet.pk} changed meanwhile")
         self.sheet = sheet
         self.entries = entries  # the history entries made since the user's version
 
 
-def claim_version(sheet, expected_version):
+def claim_version(sheet: ActionSheet, expected_version: int) -> None:
     """Move the sheet from `expected_version` to the next one, or raise StaleSheet.
 
     One conditional UPDATE: of two saves from the same version, exactly one matches a row,
@@ -31,13 +46,13 @@ def claim_version(sheet, expected_version):
     sheet.version = expected_version + 1
 
 
-def bump_version(sheet):
+def bump_version(sheet: ActionSheet) -> None:
     """A new version of the sheet, whatever the current one (changes that cannot conflict)."""
     ActionSheet.objects.filter(pk=sheet.pk).update(version=F("version") + 1)
     sheet.version = ActionSheet.objects.values_list("version", flat=True).get(pk=sheet.pk)
 
 
-def changes_since(sheet, version):
+def changes_since(sheet: ActionSheet, version: int) -> list[Entry]:
     """History entries (newest first) made after the sheet stood at `version`."""
     current = ActionSheet.objects.get(pk=sheet.pk)
     sheet.version = current.version
@@ -52,40 +67,33 @@ def changes_since(sheet, version):
     return [entry for entry in SheetHistory(sheet).entries() if entry.when >= since]
 
 
-def refresh_history_links(sheet):
-    """After many-to-many links are saved, write them into the sheet's latest history record."""
-    latest = sheet.history.order_by("-history_date", "-history_id").first()
-    if latest is not None:
-        type(latest).objects.filter(pk=latest.pk).update(links=snapshot_links(sheet))
-
-
 @transaction.atomic
-def save_sheet(form, formsets, expected_version):
-    """Save the edit form and its formsets as one new version of the sheet."""
+def save_sheet(
+    form: ActionSheetForm, formsets: Sequence[BaseInlineFormSet], expected_version: int
+) -> ActionSheet:
+    """Save the edit form and its formsets as one new version of the sheet (one record)."""
     sheet = form.instance
     claim_version(sheet, expected_version)
-    sheet = form.save(commit=False)
-    sheet.save()
-    form.save_m2m()
+    with one_history_record(sheet):
+        sheet = form.save()
     for formset in formsets:
         formset.instance = sheet
         formset.save()
-    refresh_history_links(sheet)
     return sheet
 
 
 @transaction.atomic
-def create_sheet(form, formsets):
-    sheet = form.save()
+def create_sheet(form: ActionSheetForm, formsets: Sequence[BaseInlineFormSet]) -> ActionSheet:
+    with one_history_record(form.instance):
+        sheet = form.save()
     for formset in formsets:
         formset.instance = sheet
         formset.save()
-    refresh_history_links(sheet)
     return sheet
 
 
 @transaction.atomic
-def add_note(sheet, form, author):
+def add_note(sheet: ActionSheet, form: NoteForm, author: User) -> ProgressNote:
     """Record a follow-up note, and the status or progress it brings, as one version.
 
     A status or progress change is refused (StaleSheet) when the sheet changed since the user
@@ -106,7 +114,7 @@ def add_note(sheet, form, author):
 
 
 @transaction.atomic
-def mark_step_done(sheet, step, done_on):
+def mark_step_done(sheet: ActionSheet, step: Step, done_on: datetime.date) -> None:
     # The step is part of the edit form: a new version keeps an open form from undoing it.
     bump_version(sheet)
     step.done_on = done_on
@@ -114,17 +122,19 @@ def mark_step_done(sheet, step, done_on):
 
 
 @transaction.atomic
-def set_archived(sheet, archived):
+def set_archived(sheet: ActionSheet, archived: bool) -> None:
     bump_version(sheet)
     sheet.archived_at = timezone.now() if archived else None
     sheet.save(update_fields=["archived_at", "version"])
 
 
-def steps_outside_period(sheet):
+def steps_outside_period(sheet: ActionSheet) -> list[Step]:
     """Steps of the sheet due outside its convention's period (a warning, not an error)."""
     convention = sheet.convention
     return [
         step
         for step in Step.objects.filter(sheet=sheet, due_on__isnull=False)
-        if not convention.start_year <= step.due_on.year <= convention.end_year
+        # due_on__isnull=False: the test on None only narrows the type.
+        if step.due_on is not None
+        and not convention.start_year <= step.due_on.year <= convention.end_year
     ]

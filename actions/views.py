@@ -74,23 +74,19 @@ def detail_context(
         step.done_form = (step_form_errors or {}).get(step.pk)
     indicators = queries.indicators_of(sheet)
     for indicator in indicators:
-        indicator.chart = indicator_chart(indicator, list(indicator.values.all()))
+        indicator.chart = indicator_chart(indicator, indicator.value_list)
         if value_indicator == indicator.pk:
             indicator.value_form = value_form
         elif editable:
             indicator.value_form = IndicatorValueForm(prefix=f"value-{indicator.pk}")
-    partners, communes = queries.partners_of(sheet)
-    challenges, domains = queries.labels_of(sheet)
+    queries.with_status_badges([sheet])
     return {
         "access": access,
         "convention": access.convention,
         "sheet": sheet,
         "steps": steps,
         "indicators": indicators,
-        "challenges": challenges,
-        "domains": domains,
-        "partners": partners,
-        "communes": communes,
+        "labels": queries.summary_labels(sheet),
         "notes": queries.notes_of(sheet),
         "history": SheetHistory(sheet).entries(),
         "editable": editable,

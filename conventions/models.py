@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -321,6 +322,25 @@ class StrategicObjective(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.title}"
+
+
+def keep_links_within_convention(field):
+    """Refuse links of `field`, a many-to-many field between two models of conventions, to
+    another convention's objects, from either side and whatever the code that adds them: the
+    forms offer only the right ones, this guards every other way in."""
+
+    def guard(sender, instance, action, model, pk_set, **kwargs):
+        if action != "pre_add" or not pk_set:
+            return
+        others = model._default_manager.filter(pk__in=pk_set)
+        if others.exclude(convention_id=instance.convention_id).exists():
+            raise ValidationError(_("Link only objects of the same convention."))
+
+    m2m_changed.connect(guard, sender=field.remote_field.through, weak=False)
+
+
+keep_links_within_convention(StrategicObjective._meta.get_field("challenges"))
+keep_links_within_convention(StrategicObjective._meta.get_field("domains"))
 
 
 class Membership(models.Model):

@@ -1,5 +1,7 @@
 """Validators for French public identifiers."""
 
+from __future__ import annotations
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ INSEE_CODE_RE = r"^([0-9]{2}|2[AB])[0-9]{3}$"
 SIREN_RE = r"^[0-9]{9}$"
 
 
-def luhn_ok(digits):
+def luhn_ok(digits: str) -> bool:
     """True when the string of digits passes the Luhn checksum (SIREN, SIRET)."""
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -23,7 +25,7 @@ def luhn_ok(digits):
     return total % 10 == 0
 
 
-def validate_insee_code(value):
+def validate_insee_code(value: str) -> None:
     if not re.match(INSEE_CODE_RE, value):
         raise ValidationError(
             _(
@@ -39,7 +41,7 @@ def validate_insee_code(value):
         )
 
 
-def validate_siren(value):
+def validate_siren(value: str) -> None:
     if not re.match(SIREN_RE, value) or not luhn_ok(value):
         raise ValidationError(
             _("A SIREN number has 9 digits and a valid check digit."),

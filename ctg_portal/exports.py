@@ -15,10 +15,9 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from .formatting import format_number
 
@@ -52,7 +51,6 @@ class Exporter:
     title = "export"
     stem = "export"
     money_columns = frozenset()
-    cache_key = None  # set by exporters of a convention: stem and data version
 
     def header(self):
         raise NotImplementedError
@@ -134,48 +132,17 @@ def ods_bytes(exporter):
     return dataset.export("ods")
 
 
-CACHE_MAX_BYTES = 512 * 1024  # small exports are kept; large ones are made again
-
-
-def caching(chunks, key):
-    """Yield the chunks of a streamed CSV; keep the whole file under `key` if it is small."""
-    kept, size = [], 0
-    for chunk in chunks:
-        if kept is not None:
-            size += len(chunk)
-            if size <= CACHE_MAX_BYTES:
-                kept.append(chunk)
-            else:
-                kept = None  # too large to keep: stream it and forget it
-        yield chunk
-    if kept is not None:
-        cache.set(key, "".join(kept).encode("utf-8"), settings.FRAGMENT_CACHE_SECONDS)
-
-
 def export_response(exporter, extension):
-    """The HTTP response of an export, as an attachment named after the exporter and the date.
-
-    A small export is kept under the exporter's `cache_key`, which changes with the data
-    (see conventions/versioning.py).
-    """
-    cache_key = exporter.cache_key
-    disposition = f'attachment; filename="{exporter.filename(extension)}"'
+    """The HTTP response of an export, as an attachment named after the exporter and the date."""
     content_type = CONTENT_TYPES[extension]
-    key = f"export:{cache_key}:{extension}:{timezone.localdate()}" if cache_key else None
-    content = cache.get(key) if key else None
-    if content is not None:
-        response = HttpResponse(content, content_type=content_type)
-    elif extension == "csv":
-        chunks = iter_csv(exporter)
-        if key:
-            chunks = caching(chunks, key)
-        response = StreamingHttpResponse(chunks, content_type=content_type)
+    if extension == "csv":
+        response = StreamingHttpResponse(iter_csv(exporter), content_type=content_type)
     elif extension in ("xlsx", "ods"):
         content = xlsx_bytes(exporter) if extension == "xlsx" else ods_bytes(exporter)
-        if key and len(content) <= CACHE_MAX_BYTES:
-            cache.set(key, content, settings.FRAGMENT_CACHE_SECONDS)
         response = HttpResponse(content, content_type=content_type)
     else:
         raise ValueError(extension)
-    response["Content-Disposition"] = disposition
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=exporter.filename(extension)
+    )
     return response

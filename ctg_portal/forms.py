@@ -1,5 +1,10 @@
 """Form helpers that know no domain: the date picker and date rules."""
 
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,11 +17,11 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATE)
 
 
-def not_in_future(value):
+def not_in_future(value: datetime.date | None) -> datetime.date | None:
     if value and value > timezone.localdate():
         raise forms.ValidationError(_("This date is in the future."), code="future")
     return value

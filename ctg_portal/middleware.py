@@ -3,10 +3,11 @@
 import time
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class SecurityHeadersMiddleware:
-    """Add `Permissions-Policy` (and cross-origin isolation of the window) to every response."""
+    """Add `Permissions-Policy` to every response (Django's middleware does not set it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -15,6 +16,23 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.permissions_policy)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: private, no-store` (and Django's other never-cache headers) on every
+    response to a logged-in user: a shared proxy or the browser's disk never keeps a page or
+    an export that holds a convention's data."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
         return response
 
 

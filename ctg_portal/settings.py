@@ -6,6 +6,7 @@ the test suite and production differ only by environment variables (see README.m
 
 import datetime
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ctg_portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -116,6 +118,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request within seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Pages are built from the database on every request: no page or fragment cache, so no page
@@ -218,9 +223,25 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Errors (500s) are logged on the console and, when DJANGO_ADMINS lists addresses
+# ("Name <address>, other@address"), e-mailed to them by Django's `mail_admins` handler.
+ADMINS = getaddresses(env_list("DJANGO_ADMINS", ""))
+SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "ctg-portal@localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", SERVER_EMAIL)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_forbidden": {"()": "ctg_portal.logging.QuietForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # Refused accesses (403) at INFO, without a traceback; errors keep theirs (and e-mail).
+        "django.request": {"filters": ["quiet_forbidden"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

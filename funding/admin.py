@@ -5,13 +5,14 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from conventions.admin import BoundAutocompleteAdmin, ConventionBoundAdmin
 from ctg_portal.formatting import format_euros
 
 from .models import FundingAmount, FundingLine, Payment, Structure
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(BoundAutocompleteAdmin):
     list_display = ["name", "kind", "convention", "operator", "commune"]
     list_filter = ["kind", "convention"]
     search_fields = ["name", "convention__title"]
@@ -34,13 +35,16 @@ class FundingAmountInline(admin.TabularInline):
 
 
 @admin.register(FundingLine)
-class FundingLineAdmin(SimpleHistoryAdmin):
+class FundingLineAdmin(ConventionBoundAdmin, SimpleHistoryAdmin):
     list_display = ["label", "convention", "structure", "category", "funder", "total_display"]
     list_filter = ["category", "convention", "funder__kind"]
     search_fields = ["label", "structure__name", "convention__title"]
     list_select_related = ["convention", "structure", "funder"]
     autocomplete_fields = ["convention", "structure", "funder"]
     inlines = [FundingAmountInline]
+
+    def convention_choices(self, convention, obj):
+        return {"structure": convention.structures.all()}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_total=Sum("amounts__planned"))

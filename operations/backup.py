@@ -18,7 +18,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from actions.models import (
+    ActionSheet,
+    Indicator,
+    IndicatorValue,
+    ProgressNote,
+    Step,
+    link_history_models,
+)
 from conventions.models import (
     Challenge,
     Convention,
@@ -87,6 +94,11 @@ def collect(convention):
         # History, including rows of objects deleted since (matched by their former parent).
         (Convention.history.model, Convention.history.filter(id=convention.pk)),
         (ActionSheet.history.model, ActionSheet.history.filter(convention_id=convention.pk)),
+        # The links each sheet record held (domains, pilots, partners, communes).
+        *(
+            (model, model.objects.filter(history__convention_id=convention.pk))
+            for model in link_history_models().values()
+        ),
         (Step.history.model, Step.history.filter(sheet__convention=convention)),
         (Indicator.history.model, Indicator.history.filter(sheet__convention=convention)),
         (FundingLine.history.model, FundingLine.history.filter(convention_id=convention.pk)),
@@ -101,7 +113,15 @@ def collect(convention):
     ]
     groups = [(model, ordered(queryset)) for model, queryset in groups]
 
-    partner_ids = set(
+    # Partners and people the history links to, though the sheets may no longer name them.
+    linked = {Partner: set(), get_user_model(): set()}
+    for model, objects in groups:
+        if model in link_history_models().values():
+            for field in model._meta.fields:
+                if field.related_model in linked:
+                    linked[field.related_model] |= {getattr(r, field.attname) for r in objects}
+
+    partner_ids = linked[Partner] | set(
         Partner.objects.filter(
             Q(signatures__convention=convention)
             | Q(led_action_sheets__convention=convention)
@@ -121,7 +141,7 @@ def collect(convention):
     # EPCIs before their communes (a commune points to its EPCI).
     partners.sort(key=lambda p: (p.epci_id is not None, p.pk))
 
-    user_ids = {m.user_id for m in groups[5][1]}
+    user_ids = linked[get_user_model()] | {m.user_id for m in groups[5][1]}
     for sheet in groups[6][1]:
         user_ids |= {u.pk for u in sheet.pilots.all()}
     for _model, objects in groups:
@@ -179,7 +199,10 @@ def import_convention(text):
     restored = 0
     models = set()
     for deserialized in serializers.deserialize("json", json.dumps(data["objects"])):
-        deserialized.save()  # raw: no signal handler writes history or changes a field
+        # Raw: no signal handler writes history or changes a field; the links of a sheet are
+        # set after it, which would write a history record of their own: skipped.
+        deserialized.object.skip_history_when_saving = True
+        deserialized.save()
         models.add(type(deserialized.object))
         restored += 1
     # Later inserts must not collide with the restored primary keys (PostgreSQL sequences).

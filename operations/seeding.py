@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from actions.models import ActionSheet
+from actions.models import ActionSheet, one_history_record
 from conventions.models import (
     Challenge,
     Convention,
@@ -66,7 +66,7 @@ def load_seed_convention():
         objective.challenges.set([challenges[i] for i in challenge_indexes])
         objective.domains.set([domains[i] for i in domain_indexes])
         for sheet_number in sheet_numbers:
-            sheet = ActionSheet.objects.create(
+            sheet = ActionSheet(
                 convention=convention,
                 number=sheet_number,
                 title=seed.SHEETS[sheet_number],
@@ -74,7 +74,9 @@ def load_seed_convention():
                 lead_partner=epci,
             )
             indexes = seed.SHEET_DOMAINS.get(sheet_number, domain_indexes)
-            sheet.domains.set([domains[i] for i in indexes])
+            with one_history_record(sheet):  # created with its domains: one record
+                sheet.save()
+                sheet.domains.set([domains[i] for i in indexes])
 
     for position, (label, structure_name, kind, category, amount) in enumerate(
         seed.FUNDING_LINES, start=1

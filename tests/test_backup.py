@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from actions.history import SheetHistory
 from actions.models import ActionSheet
 from conventions.models import Convention
 from funding.reports import funding_table
@@ -34,6 +35,12 @@ def figures(convention):
     )
 
 
+def told(convention):
+    """The history of sheet 4 as its page tells it."""
+    sheet = convention.action_sheets.get(number=4)
+    return [(e.when, e.author, e.changes) for e in SheetHistory(sheet).entries()]
+
+
 def without_date(text):
     data = json.loads(text)
     data.pop("exported_at")
@@ -46,7 +53,7 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     sheet = seeded.action_sheets.get(number=4)
     client.post(
         reverse("actions:edit", args=[SLUG, 4]),
-        sheet_edit_payload(sheet, status="in_progress", progress=45),
+        sheet_edit_payload(sheet, status="in_progress", progress=45, pilots=[coordinator.pk]),
     )
     client.post(
         reverse("funding:payment_add", args=[SLUG]),
@@ -60,6 +67,8 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     )
     seeded.refresh_from_db()
     before_figures = figures(seeded)
+    told_before = told(seeded)
+    assert any(c.label == "Pilotes" for _w, _a, changes in told_before for c in changes)
     history_before = [
         (h.history_date, h.history_user_id, h.status, h.progress)
         for h in ActionSheet.history.filter(number=4).order_by("history_date")
@@ -71,6 +80,11 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     assert data["format"] == "ctg-portal-convention"
     labels = {item["model"] for item in data["objects"]}
     assert {"actions.historicalactionsheet", "funding.payment", "auth.user"} <= labels
+    # The links each history record held: simple-history's many-to-many rows.
+    assert {
+        "actions.historicalactionsheet_domains",
+        "actions.historicalactionsheet_pilots",
+    } <= labels
 
     call_command("flush", interactive=False, verbosity=0)
     assert not Convention.objects.exists()
@@ -85,6 +99,7 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
         for h in ActionSheet.history.filter(number=4).order_by("history_date")
     ]
     assert history_after == history_before
+    assert told(restored) == told_before
     # The restored portal works: a coordinator logs in and edits; new ids do not collide.
     client.force_login(restored.memberships.get(role="coordinator").user)
     sheet = restored.action_sheets.get(number=4)

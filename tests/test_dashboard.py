@@ -1,10 +1,10 @@
 """The elected officials' dashboard, the public page and the CAF overview."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,7 +23,12 @@ from .factories import (
     StepFactory,
 )
 
-pytestmark = pytest.mark.django_db
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+# Date-dependent: "today" is frozen (a day inside the seed's period, 2023–2025).
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(datetime.datetime(2025, 6, 2, 10, 0, tzinfo=PARIS), tick=False),
+]
 
 SLUG = "thore-montagne-noire-2023-2025"
 DASHBOARD = reverse("portal:dashboard", args=[SLUG])
@@ -71,15 +76,22 @@ def test_current_year_is_clamped_to_the_period(seeded):
     assert build_dashboard(seeded, today=datetime.date(2024, 5, 1)).year == 2024
 
 
-def test_dashboard_in_2025_shows_241_801(client, elected, seeded):
+@pytest.mark.time_machine(datetime.datetime(2026, 11, 27, 10, 0, tzinfo=PARIS), tick=False)
+def test_dashboard_after_the_period_shows_its_last_year(client, elected, seeded):
     dashboard = build_dashboard(seeded, today=datetime.date(2025, 3, 1))
     assert dashboard.caf_this_year == Decimal("241801")
     assert not dashboard.period_over
     client.force_login(elected)
     html = text(client.get(DASHBOARD))
     assert f"241{NBSP}801{NBSP}€" in html
-    if timezone.localdate().year > 2025:
-        assert "La période de la convention s’est achevée en 2025" in html
+    assert "La période de la convention s’est achevée en 2025" in html
+
+
+def test_dashboard_within_the_period_says_nothing_of_its_end(client, elected, seeded):
+    client.force_login(elected)
+    html = text(client.get(DASHBOARD))
+    assert "La période de la convention s’est achevée" not in html
+    assert 'id="figure-caf-year">241' in html
 
 
 def test_figures_follow_edits(client, elected, seeded):
@@ -214,14 +226,11 @@ def test_query_counts_do_not_grow_with_300_conventions(client, seeded, elected, 
     seeded.is_public = True
     seeded.save()
     client.force_login(elected)
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as small_dashboard:
         client.get(DASHBOARD)
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as small_public:
         client.get(PUBLIC)
     client.force_login(superuser)
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as small_overview:
         client.get(OVERVIEW)
 
@@ -237,15 +246,12 @@ def test_query_counts_do_not_grow_with_300_conventions(client, seeded, elected, 
         ProgressNoteFactory(sheet=sheet, is_public=True)
 
     client.force_login(elected)
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as large_dashboard:
         response = client.get(DASHBOARD)
     assert response.context["dashboard"].sheet_count == 56
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as large_public:
         client.get(PUBLIC)
     client.force_login(superuser)
-    cache.clear()  # measure the full work, not a cached fragment
     with CaptureQueriesContext(connection) as large_overview:
         response = client.get(OVERVIEW)
     assert response.context["page"].paginator.count == 301

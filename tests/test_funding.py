@@ -3,11 +3,11 @@
 import csv
 import datetime
 import io
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 import tablib
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +20,12 @@ from funding.reports import funding_table
 
 from .factories import FundingAmountFactory, FundingLineFactory, StructureFactory
 
-pytestmark = pytest.mark.django_db
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+# Date-dependent: "today" is frozen (a day inside the seed's period, 2023–2025).
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(datetime.datetime(2025, 6, 2, 10, 0, tzinfo=PARIS), tick=False),
+]
 
 SLUG = "thore-montagne-noire-2023-2025"
 TABLE = reverse("funding:table", args=[SLUG])
@@ -362,6 +367,37 @@ def test_import_year_outside_the_period(client, caf_staff, seeded):
     assert response.status_code == 400
 
 
+def test_import_recognises_totals_by_their_shape_not_their_words(client, caf_staff, seeded):
+    """Rows of totals end the file with structure, category and funder empty, whatever their
+    label says (a file exported in another language, or renamed by hand); a row that names an
+    existing line stays a line even there."""
+    client.force_login(caf_staff)
+    content = csv_file(
+        "Passerelle;Passerelle;bonus territoire CTG;CAF du Tarn;CAF;34000;34000;35000;",
+        "Les Galopins;;;;;25760;25760;26000;",  # an existing line, changed by its label only
+        "Grand total (all funders);;;;;1;2;3;6",
+        "Somme;;;;;4;5;6;15",
+    )
+    response = upload(client, content, "montants.csv")
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert [row.label for row in preview.rows] == ["Passerelle", "Les Galopins"]
+    assert preview.totals == ["Grand total (all funders)", "Somme"]
+    assert "Grand total (all funders), Somme" in response.content.decode()
+
+
+def test_a_line_without_funder_amid_the_lines_is_reported(client, caf_staff, seeded):
+    client.force_login(caf_staff)
+    content = csv_file(
+        "Ligne inconnue;;;;;1;2;3;",
+        "Passerelle;Passerelle;bonus territoire CTG;CAF du Tarn;CAF;34000;34000;35000;",
+    )
+    response = upload(client, content, "montants.csv")
+    preview = response.context["preview"]
+    assert [row.label for row in preview.rows] == ["Ligne inconnue", "Passerelle"]
+    assert preview.totals == []
+
+
 def test_valid_import_previewed_then_applied(client, caf_staff, seeded):
     StructureFactory(convention=seeded, name="Nouvelle crèche")
     client.force_login(caf_staff)
@@ -441,7 +477,6 @@ def test_query_counts_do_not_grow_with_2000_lines(client, caf_staff, seeded):
     def counts():
         result = []
         for url in urls:
-            cache.clear()  # measure the full work, not a cached fragment
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
                 if url.endswith(".csv"):

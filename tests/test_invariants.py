@@ -262,3 +262,62 @@ def test_amount_year_outside_period_refused_in_form(superuser, seeded):
     assert "période de la convention (2023–2025)" in all_errors(form)
     with pytest.raises(IntegrityError), transaction.atomic():
         FundingAmount.objects.create(line=line, year=1999, planned=Decimal("10"))
+
+
+def case_sheet_foreign_domain():
+    sheet = ActionSheetFactory()
+    return sheet, {"domains": [DomainFactory().pk]}
+
+
+def case_sheet_foreign_objective():
+    sheet = ActionSheetFactory()
+    return sheet, {"objective": ObjectiveFactory().pk}
+
+
+def case_objective_foreign_challenge():
+    return ObjectiveFactory(), {"challenges": [ChallengeFactory().pk]}
+
+
+def case_line_foreign_structure():
+    return FundingLineFactory(), {"structure": StructureFactory().pk}
+
+
+# Links to another convention's objects: no database constraint can see them (two tables), the
+# admin's form refuses them: on a change page by its choices (the object's convention's only),
+# on the add page (the convention chosen in the same form) by the model's clean() for a foreign
+# key and by the form's own check for a many-to-many field.
+FOREIGN_CASES = [
+    (ActionSheet, case_sheet_foreign_domain, "domains", "ce qui relève de cette convention"),
+    (ActionSheet, case_sheet_foreign_objective, "objective", "un objectif de la convention"),
+    (StrategicObjective, case_objective_foreign_challenge, "challenges", "ce qui relève de"),
+    (FundingLine, case_line_foreign_structure, "structure", "une structure de la convention"),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "build", "field", "message"),
+    FOREIGN_CASES,
+    ids=[c[1].__name__ for c in FOREIGN_CASES],
+)
+@pytest.mark.parametrize("adding", [False, True], ids=["change", "add"])
+def test_links_to_another_convention_refused_in_form(
+    model, build, field, message, adding, superuser
+):
+    obj, changes = build()
+    if adding:
+        changes = {**changes, "convention": obj.convention_id}
+        obj.delete()  # the same object, to be added anew
+        obj = model(**{f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields})
+        obj.pk = None
+    form = admin_form(model, obj, changes, superuser)
+    assert not form.is_valid()
+    expected = message if adding else "Sélectionnez un choix valide"
+    assert list(form.errors) == [field]
+    assert expected in all_errors(form)
+
+
+def test_links_within_the_convention_accepted_in_form(superuser):
+    sheet = ActionSheetFactory()
+    domain = DomainFactory(convention=sheet.convention)
+    form = admin_form(ActionSheet, sheet, {"domains": [domain.pk]}, superuser)
+    assert form.is_valid(), form.errors

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from .factories import ActionSheetFactory
 
@@ -40,6 +41,13 @@ def test_login_then_home_lists_my_conventions(client, coordinator, other_convent
     assert other_convention.title not in html
     assert [c.slug for c in response.context["conventions"]] == ["thore-montagne-noire-2023-2025"]
     assert response.context["conventions"][0].sheet_count == 16
+
+
+def test_home_counts_only_sheets_not_archived(client, coordinator, seeded):
+    seeded.action_sheets.filter(number__in=[15, 16]).update(archived_at=timezone.now())
+    client.force_login(coordinator)
+    response = client.get(reverse("portal:home"))
+    assert response.context["conventions"][0].sheet_count == 14
 
 
 def test_superuser_sees_every_convention(client, superuser, seeded, other_convention):

@@ -1,11 +1,14 @@
 """Hardening: login throttling, security headers, error pages, the health check."""
 
+import datetime
 from unittest import mock
 
 import pytest
-from django.db import DatabaseError
+import time_machine
+from django.db import DatabaseError, connection
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +101,9 @@ def test_french_error_pages(client, coordinator):
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
     assert '<main id="main"' in response.content.decode()
-    response = client.post(reverse("actions:edit", args=[SLUG, 4]).replace("4", "5"))
+    response = client.post(reverse("actions:edit", args=[SLUG, 5]))  # an empty form
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire" in response.content.decode()
     from django.views import defaults
 
     request = RequestFactory().get("/")
@@ -121,6 +126,18 @@ def test_csrf_failure_page_is_french(coordinator):
     assert "Formulaire expiré" in response.content.decode()
 
 
+def test_server_errors_are_mailed_to_admins(client, coordinator, seeded, settings, mailoutbox):
+    settings.ADMINS = [("Exploitation", "exploitation@example.org")]
+    client.raise_request_exception = False
+    client.force_login(coordinator)
+    with mock.patch("portal.views.build_dashboard", side_effect=RuntimeError("panne")):
+        response = client.get(reverse("portal:dashboard", args=[SLUG]))
+    assert response.status_code == 500
+    assert "L’erreur a été enregistrée" in response.content.decode()
+    assert [m.to for m in mailoutbox] == [["exploitation@example.org"]]
+    assert "RuntimeError" in mailoutbox[0].body or "panne" in mailoutbox[0].body
+
+
 def test_healthz(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.content == b"ok\n"
@@ -128,6 +145,51 @@ def test_healthz(client):
     with mock.patch("ctg_portal.views.connection.cursor", side_effect=DatabaseError("down")):
         response = client.get(reverse("healthz"))
     assert response.status_code == 503
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's read-only switch")
+def test_healthz_fails_when_the_database_refuses_writes(client):
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA query_only = ON")
+    try:
+        assert client.get(reverse("healthz")).status_code == 503
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA query_only = OFF")
+    assert client.get(reverse("healthz")).status_code == 200
+
+
+def test_postgresql_connections_time_out(settings):
+    from django.db import connections
+
+    if connections["default"].vendor == "postgresql":
+        assert settings.DATABASES["default"]["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_refused_access_is_logged_quietly(client, elected, seeded, caplog):
+    client.force_login(elected)
+    with caplog.at_level("INFO", logger="django.request"):
+        assert client.get(reverse("actions:edit", args=[SLUG, 4])).status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(r.levelname == "INFO" and not r.exc_info for r in records)
+
+
+def test_authenticated_pages_are_never_stored_by_caches(client, coordinator, seeded):
+    client.force_login(coordinator)
+    for url in (
+        reverse("portal:dashboard", args=[SLUG]),
+        reverse("funding:export", args=[SLUG, "csv"]),
+        reverse("actions:export", args=[SLUG, "xlsx"]),
+    ):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control, url
+    client.logout()
+    seeded.is_public = True
+    seeded.save()
+    # The public page holds no personal data: caches may keep it.
+    assert "no-store" not in client.get(reverse("portal:public", args=[SLUG])).get(
+        "Cache-Control", ""
+    )
 
 
 def test_sessions_expire_after_inactivity(client, coordinator, settings):
@@ -138,16 +200,15 @@ def test_sessions_expire_after_inactivity(client, coordinator, settings):
     client.get(reverse("portal:home"))
     session = Session.objects.get()
     first_expiry = session.expire_date
-    # Within the refresh interval: no write.
-    client.get(reverse("portal:home"))
-    assert Session.objects.get().expire_date == first_expiry
-    # After it, the request pushes the expiry back.
-    data = client.session
-    data["_touched"] = 0
-    data.save()
-    client.get(reverse("portal:home"))
-    assert Session.objects.get().expire_date >= first_expiry
-    assert Session.objects.get().get_decoded()["_touched"] > 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=4)):
+        # Within the refresh interval: no write.
+        client.get(reverse("portal:home"))
+        assert Session.objects.get().expire_date == first_expiry
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        # After it, the request pushes the expiry back by the time elapsed.
+        client.get(reverse("portal:home"))
+        later = Session.objects.get().expire_date
+        assert later - first_expiry >= datetime.timedelta(minutes=5)
     # A session past its expiry is no longer accepted.
     Session.objects.update(expire_date=session.expire_date.replace(year=2000))
     assert client.get(reverse("portal:home")).status_code == 302

@@ -17,7 +17,7 @@ def test_coordinator_updates_fiche_4(login, page, portal, coordinator, assert_ac
     page.get_by_label("Domaine").select_option(label="Enfance")
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_load_state()
-    assert "domain=" in page.url  # the filter lives in the query string
+    assert "domaine=" in page.url  # the filter lives in the query string
     rows = page.locator("table.sheet-table tbody tr")
     expect(rows).to_have_count(4)
     page.get_by_role("link", name=re.compile("^Harmoniser l’offre périscolaire")).click()

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 from conventions.models import (
@@ -77,6 +78,8 @@ class Command(BaseCommand):
 @transaction.atomic
 def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", prefix="gen"):
     rng = random.Random(seed)
+    # Nothing is dated after today: the forms refuse future dates for what is done or paid.
+    today = timezone.localdate()
     n_cafs = cafs or max(1, n_conventions // 10)
     password_hash = make_password(password)
     User = get_user_model()
@@ -255,7 +258,8 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
         c = conventions[sheet_convention[n]]
         for k in range(3):
             due = datetime.date(rng.randint(c.start_year, c.end_year), rng.randint(1, 12), 15)
-            done = due if rng.random() < 0.4 else None
+            # Done on its due date, and only if that date has come: forms refuse a future one.
+            done = due if due <= today and rng.random() < 0.4 else None
             steps.append(
                 Step(sheet=sheet, title=f"Étape {k + 1}", due_on=due, done_on=done, position=k + 1)
             )
@@ -269,6 +273,8 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
             )
         )
         for k in range(2):
+            if datetime.date(c.start_year, 3 + k * 6, 10) > today:
+                break
             notes.append(
                 ProgressNote(
                     sheet=sheet,
@@ -284,7 +290,9 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
     values = []
     for n, indicator in enumerate(indicators):
         c = conventions[sheet_convention[n]]
-        for k, year in enumerate(range(c.start_year, min(c.end_year, 2025) + 1)):
+        for k, year in enumerate(range(c.start_year, c.end_year + 1)):
+            if datetime.date(year, 12, 31) > today:
+                break
             values.append(
                 IndicatorValue(
                     indicator=indicator,
@@ -340,24 +348,12 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
     amounts = bulk(FundingAmount, amounts)
     payments = []
     for amount in amounts:
-        if amount.year <= 2025:
-            advance = (amount.planned * Decimal("0.35")).quantize(Decimal("0.01"))
-            payments.append(
-                Payment(
-                    funding_amount=amount,
-                    amount=advance,
-                    paid_on=datetime.date(amount.year, 3, 15),
-                    kind="advance",
+        advance = (amount.planned * Decimal("0.35")).quantize(Decimal("0.01"))
+        for paid_on in (datetime.date(amount.year, 3, 15), datetime.date(amount.year, 10, 15)):
+            if paid_on <= today:
+                payments.append(
+                    Payment(funding_amount=amount, amount=advance, paid_on=paid_on, kind="advance")
                 )
-            )
-            payments.append(
-                Payment(
-                    funding_amount=amount,
-                    amount=advance,
-                    paid_on=datetime.date(amount.year, 10, 15),
-                    kind="advance",
-                )
-            )
     bulk(Payment, payments)
     return counts
 
