@@ -13,7 +13,7 @@ from ctg_portal.fields import (
     SafeModelMultipleChoiceField,
 )
 from ctg_portal.formatting import display_name
-from ctg_portal.forms import DateInput, not_in_future
+from ctg_portal.forms import DateInput, OnceForm, not_in_future
 
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
@@ -215,7 +215,7 @@ IndicatorFormSet = forms.inlineformset_factory(
 )
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(OnceForm, forms.ModelForm):
     """A follow-up note, optionally moving the sheet's status and progress in the same post."""
 
     status = forms.ChoiceField(

@@ -114,18 +114,39 @@ def add_note(sheet: ActionSheet, form: NoteForm, author: User) -> ProgressNote:
 
 
 @transaction.atomic
-def mark_step_done(sheet: ActionSheet, step: Step, done_on: datetime.date) -> None:
+def mark_step_done(sheet: ActionSheet, step: Step, done_on: datetime.date) -> bool:
+    """Mark the step done on `done_on`, once: False (nothing written) when it already was.
+
+    The step's row is locked first, so that two posts at once (a double click, two
+    colleagues) write one change and one history entry.
+    """
+    locked = Step.objects.select_for_update().get(pk=step.pk)
+    if locked.done_on is not None:
+        step.done_on = locked.done_on
+        return False
     # The step is part of the edit form: a new version keeps an open form from undoing it.
     bump_version(sheet)
+    locked.done_on = done_on
+    locked.save(update_fields=["done_on"])
     step.done_on = done_on
-    step.save(update_fields=["done_on"])
+    return True
 
 
 @transaction.atomic
-def set_archived(sheet: ActionSheet, archived: bool) -> None:
-    bump_version(sheet)
-    sheet.archived_at = timezone.now() if archived else None
-    sheet.save(update_fields=["archived_at", "version"])
+def set_archived(sheet: ActionSheet, archived: bool) -> bool:
+    """Archive (or restore) the sheet, once: False (nothing written) when it already was.
+
+    An explicit state, not a toggle: a post sent twice, or by two people, cannot undo itself.
+    """
+    locked = ActionSheet.objects.select_for_update().get(pk=sheet.pk)
+    if (locked.archived_at is not None) == archived:
+        sheet.archived_at = locked.archived_at
+        return False
+    bump_version(locked)
+    locked.archived_at = timezone.now() if archived else None
+    locked.save(update_fields=["archived_at", "version"])
+    sheet.archived_at, sheet.version = locked.archived_at, locked.version
+    return True
 
 
 def steps_outside_period(sheet: ActionSheet) -> list[Step]:

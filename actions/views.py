@@ -4,11 +4,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
-from ctg_portal.http import posted
+from ctg_portal.forms import save_or_clash, submit_once
+from ctg_portal.http import post_to, posted
 
 from . import queries, services
 from .charts import indicator_chart
@@ -188,9 +189,12 @@ def sheet_create(request, slug):
     steps = StepFormSet(posted(request), instance=sheet, prefix="steps")
     indicators = IndicatorFormSet(posted(request), instance=sheet, prefix="indicators")
     if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
-        sheet = services.create_sheet(form, [steps, indicators])
-        saved_message(request, sheet)
-        return redirect("actions:detail", slug=slug, number=sheet.number)
+        # Two creations of one number at once: the second is told, in French, not a 500.
+        created = save_or_clash(form, lambda: services.create_sheet(form, [steps, indicators]))
+        if created is not None:
+            saved_message(request, created)
+            return redirect("actions:detail", slug=slug, number=created.number)
+        form.instance.pk = None
     return render(
         request,
         "actions/sheet_form.html",
@@ -214,11 +218,34 @@ def sheet_archive(request, slug, number):
     access.require(can_archive_sheet(access))
     archive = sheet.archived_at is None
     if request.method == "POST":
-        services.set_archived(sheet, archive)
-        if archive:
+        action = request.POST.get("action")
+        if action not in ("archive", "restore"):
+            return render(
+                request,
+                "actions/sheet_archive.html",
+                {
+                    "access": access,
+                    "convention": access.convention,
+                    "sheet": sheet,
+                    "archive": archive,
+                    "error": _("Choose to archive or to restore the sheet."),
+                },
+                status=400,
+            )
+        archived = action == "archive"
+        if not services.set_archived(sheet, archived):
+            message = (
+                _("Sheet %(number)s was already archived.")
+                if archived
+                else _("Sheet %(number)s was already restored.")
+            )
+            messages.info(request, message % {"number": number})
+        elif archived:
             messages.success(request, _("Sheet %(number)s archived.") % {"number": number})
+        else:
+            messages.success(request, _("Sheet %(number)s restored.") % {"number": number})
+        if archived:
             return redirect("actions:list", slug=slug)
-        messages.success(request, _("Sheet %(number)s restored.") % {"number": number})
         return redirect("actions:detail", slug=slug, number=number)
     return render(
         request,
@@ -228,13 +255,17 @@ def sheet_archive(request, slug, number):
 
 
 @login_required
-@require_POST
+@post_to("actions:detail", "slug", "number")
 def note_add(request, slug, number):
     access, sheet = get_editable_sheet_or_403(request, slug, number)
     form = NoteForm(request.POST, sheet=sheet)
     if form.is_valid():
         try:
-            services.add_note(sheet, form, request.user)
+            _note, first = submit_once(
+                request.user,
+                form.cleaned_data["submission"],
+                lambda: services.add_note(sheet, form, request.user),
+            )
         except services.StaleSheet as stale:
             data = request.POST.copy()
             data["version"] = stale.sheet.version
@@ -249,14 +280,17 @@ def note_add(request, slug, number):
             )
             context = detail_context(access, sheet, note_form=form, conflict=stale.entries)
             return render(request, "actions/sheet_detail.html", context, status=409)
-        messages.success(request, _("Note added."))
+        if first:
+            messages.success(request, _("Note added."))
+        else:  # the same form posted again (a double click, a reload): written once
+            messages.info(request, _("This note was already recorded."))
         return redirect("actions:detail", slug=slug, number=number)
     context = detail_context(access, sheet, note_form=form)
     return render(request, "actions/sheet_detail.html", context, status=400)
 
 
 @login_required
-@require_POST
+@post_to("actions:detail", "slug", "number")
 def step_done(request, slug, number, step_id):
     access, sheet = get_editable_sheet_or_403(request, slug, number)
     step = get_object_or_404(Step, pk=step_id, sheet=sheet)
@@ -264,16 +298,15 @@ def step_done(request, slug, number, step_id):
     if not form.is_valid():
         context = detail_context(access, sheet, step_form_errors={step.pk: form})
         return render(request, "actions/sheet_detail.html", context, status=400)
-    if step.done_on is not None:
-        messages.info(request, _("This step was already done."))
-    else:
-        services.mark_step_done(sheet, step, form.cleaned_data["done_on"])
+    if services.mark_step_done(sheet, step, form.cleaned_data["done_on"]):
         messages.success(request, _("Step “%(step)s” done.") % {"step": step.title})
+    else:
+        messages.info(request, _("This step was already done."))
     return redirect("actions:detail", slug=slug, number=number)
 
 
 @login_required
-@require_POST
+@post_to("actions:detail", "slug", "number")
 def value_add(request, slug, number, indicator_id):
     access, sheet = get_editable_sheet_or_403(request, slug, number)
     try:
@@ -285,8 +318,7 @@ def value_add(request, slug, number, indicator_id):
         instance=IndicatorValue(indicator=indicator),
         prefix=f"value-{indicator.pk}",
     )
-    if form.is_valid():
-        form.save()
+    if form.is_valid() and save_or_clash(form, form.save) is not None:
         messages.success(request, _("Value recorded."))
         return redirect("actions:detail", slug=slug, number=number)
     context = detail_context(access, sheet, value_form=form, value_indicator=indicator.pk)

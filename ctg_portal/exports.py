@@ -13,6 +13,7 @@ apostrophe, so that no spreadsheet runs them as a formula (OWASP "CSV injection"
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -30,9 +31,14 @@ CONTENT_TYPES = {
 }
 
 
+# Control characters (NUL, ESC…) that no spreadsheet format can hold: openpyxl refuses them and
+# would fail the whole export. Tab, line feed and carriage return are kept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def neutralise(text):
-    """A text cell that a spreadsheet will not evaluate."""
-    text = str(text)
+    """A text cell that a spreadsheet will not evaluate, and can hold whatever was typed."""
+    text = CONTROL_CHARACTERS.sub("", str(text))
     if text.startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text

@@ -1,5 +1,7 @@
 """Form fields for French input."""
 
+import re
+
 from django import forms
 
 SPACES = ("\u00a0", "\u202f", " ")
@@ -24,9 +26,13 @@ class FrenchDecimalField(forms.DecimalField):
 MAX_ID = 2**63 - 1
 
 
+INTEGER = re.compile(r"-?[0-9]+")
+
+
 def check_id(field, value):
     text = str(value).strip()
-    if text.lstrip("-").isdigit() and not -MAX_ID <= int(text) <= MAX_ID:
+    # Only plain ASCII integers are read here ("--0", "²" are left to Django: invalid choice).
+    if INTEGER.fullmatch(text) and not -MAX_ID <= int(text) <= MAX_ID:
         raise forms.ValidationError(
             field.error_messages["invalid_choice"],
             code="invalid_choice",

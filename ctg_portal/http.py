@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.core.files.uploadedfile import UploadedFile
-    from django.http import HttpRequest, QueryDict
+    from django.http import HttpRequest, HttpResponse, QueryDict
     from django.utils.datastructures import MultiValueDict
 
 
@@ -17,3 +24,38 @@ def posted(request: HttpRequest) -> QueryDict | None:
 
 def posted_files(request: HttpRequest) -> MultiValueDict[str, UploadedFile] | None:
     return request.FILES if request.method == "POST" else None
+
+
+def post_to(page: str, *names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For a view that only takes the POST of a form shown on another page: a GET (the user
+    reloading the address a refused post answered at) goes back to that page, `page` built
+    with the view's arguments `names`; other methods get the 405 page."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        post_only = require_POST(view)
+
+        @wraps(view)
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method in ("GET", "HEAD"):
+                return redirect(page, **{name: kwargs[name] for name in names})
+            return post_only(request, *args, **kwargs)
+
+        return inner
+
+    return decorator
+
+
+class MethodNotAllowedPage:
+    """Django answers a method a view does not serve with an empty 405: the browser then shows
+    its own page, in English. This middleware gives it the portal's French page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        streaming = getattr(response, "streaming", False)
+        if response.status_code == 405 and not streaming and not response.content:
+            response.content = render_to_string("405.html", request=request).encode()
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

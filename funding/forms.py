@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctg_portal.fields import FrenchDecimalField, SafeModelChoiceField
 from ctg_portal.formatting import format_euros, format_number
-from ctg_portal.forms import DateInput, not_in_future
+from ctg_portal.forms import DateInput, OnceForm, not_in_future
 
 from .models import FundingAmount, FundingLine, Payment
 
@@ -20,7 +20,7 @@ class LineChoiceField(SafeModelChoiceField):
         return obj.label
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(OnceForm, forms.ModelForm):
     """A payment (acompte or solde) on one line for one year of the period."""
 
     line = LineChoiceField(label=_("Funding line"), queryset=FundingLine.objects.none())

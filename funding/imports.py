@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from conventions.models import Partner
-from ctg_portal.exports import unneutralise
+from ctg_portal.exports import CONTROL_CHARACTERS, unneutralise
 from ctg_portal.formatting import format_euros
 
 from .exports import funding_columns
@@ -23,6 +23,7 @@ from .models import FundingAmount, FundingLine, Structure
 
 NUMBER_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 MAX_AMOUNT = Decimal("9999999999.99")
+LABEL_MAX = FundingLine._meta.get_field("label").max_length
 
 
 class ImportFileError(Exception):
@@ -105,7 +106,11 @@ def parse_amount(value):
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, int | float | Decimal):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        number = Decimal(str(value))
+        # 1e30, NaN and inf are numbers to a spreadsheet, not amounts: a row error.
+        if not number.is_finite() or abs(number) > MAX_AMOUNT:
+            raise ValueError
+        return number.quantize(Decimal("0.01"))
     text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     text = text.removesuffix("€").replace(",", ".")
     if not NUMBER_RE.match(text):
@@ -213,6 +218,13 @@ class FundingImport:
         result = RowResult(number=number, label=label)
         if not label:
             result.errors.append(_("The line has no label."))
+        elif len(label) > LABEL_MAX:
+            result.errors.append(
+                _("The label is too long (%(length)s characters): %(max)s at most.")
+                % {"length": len(label), "max": LABEL_MAX}
+            )
+        if CONTROL_CHARACTERS.search(label):
+            result.errors.append(_("The label holds a control character: remove it."))
         line = self.lines.get(label.casefold())
         structure = line.structure if line else None
         if get("structure"):

@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
-from ctg_portal.http import posted, posted_files
+from ctg_portal.forms import submit_once
+from ctg_portal.http import post_to, posted, posted_files
 
 from .exports import FundingExporter
 from .forms import AmountsForm, ImportForm, PaymentForm
@@ -69,14 +70,18 @@ def export(request, slug, fmt):
 
 
 @login_required
-@require_POST
+@post_to("funding:table", "slug")
 def payment_add(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
     convention = access.convention
     form = PaymentForm(request.POST, convention=convention)
     if form.is_valid():
-        payment = form.save()
+        payment, first = submit_once(request.user, form.cleaned_data["submission"], form.save)
+        if not first:  # the same form posted again (a double click, a reload): written once
+            messages.info(request, _("This payment was already recorded."))
+            year = form.cleaned_data["year"]
+            return redirect(f"{reverse('funding:table', args=[slug])}?annee={year}")
         messages.success(
             request,
             _("Payment recorded on “%(line)s” for %(year)s.")
@@ -147,7 +152,7 @@ def import_upload(request, slug):
 
 
 @login_required
-@require_POST
+@post_to("funding:import", "slug")
 def import_confirm(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))

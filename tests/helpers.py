@@ -1,5 +1,7 @@
 """Helpers shared by the test modules."""
 
+import secrets
+
 from ctg_portal.forms import ISO_DATE
 
 
@@ -17,6 +19,17 @@ def not_served(persona):
     """A method the URL does not serve: 405 for everyone logged in (before any access check:
     the answer is the same for every convention, so it reveals none), login for the others."""
     return 302 if persona == "anonymous" else 405
+
+
+def back_to_form(persona):
+    """A GET on an address that only takes a form's POST: back to the page of the form (the
+    user reloaded the address a refused post answered at); that page then applies its rules."""
+    return 302
+
+
+def once():
+    """A fresh one-time token, as a form of the portal carries (notes, payments)."""
+    return secrets.token_hex(16)
 
 
 def iso(value):

@@ -18,10 +18,12 @@ from .factories import (
     ProgressNoteFactory,
     StepFactory,
 )
+from .helpers import once
 from .test_action_sheet_list import add_sheets
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Date-dependent: "today" is frozen (a day inside the seed's period, 2023–2025).
+
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(datetime.datetime(2025, 6, 2, 10, 0, tzinfo=PARIS), tick=False),
@@ -76,6 +78,7 @@ def test_add_a_note_changing_status_and_progress(client, pilot, sheet):
             "progress": "30",
             "is_public": "on",
             "version": 1,
+            "submission": once(),
         },
     )
     assert response.status_code == 302
@@ -95,7 +98,7 @@ def test_note_alone_leaves_the_sheet(client, coordinator, sheet):
     client.force_login(coordinator)
     client.post(
         reverse("actions:note_add", args=[SLUG, 4]),
-        {"text": "Rien de neuf.", "written_on": "2024-03-12", "version": 1},
+        {"text": "Rien de neuf.", "written_on": "2024-03-12", "version": 1, "submission": once()},
     )
     sheet.refresh_from_db()
     assert (sheet.status, sheet.version, sheet.notes.count()) == ("todo", 1, 1)
@@ -116,7 +119,7 @@ def test_note_alone_leaves_the_sheet(client, coordinator, sheet):
 )
 def test_bad_note_answers_in_french_input_kept(client, coordinator, sheet, data, field, message):
     client.force_login(coordinator)
-    data = {**data, "version": 1, "text": data["text"] or ""}
+    data = {**data, "version": 1, "text": data["text"] or "", "submission": once()}
     response = client.post(reverse("actions:note_add", args=[SLUG, 4]), {**data, "is_public": "on"})
     assert response.status_code == 400
     assert message in " ".join(response.context["note_form"].errors[field])
@@ -134,7 +137,13 @@ def test_note_with_stale_status_is_refused(client, coordinator, pilot, sheet):
     client.force_login(pilot)
     response = client.post(
         reverse("actions:note_add", args=[SLUG, 4]),
-        {"text": "Ma note", "written_on": "2024-03-12", "status": "in_progress", "version": 1},
+        {
+            "text": "Ma note",
+            "written_on": "2024-03-12",
+            "status": "in_progress",
+            "version": 1,
+            "submission": once(),
+        },
     )
     assert response.status_code == 409
     html = response.content.decode()
@@ -155,6 +164,17 @@ def test_mark_a_step_done(client, pilot, sheet):
     assert step.done_on == datetime.date(2024, 2, 1)
     sheet.refresh_from_db()
     assert sheet.version == 2  # an open edit form will not undo it silently
+    # Sent again (a double click, a reload): told so, nothing written a second time.
+    response = client.post(
+        reverse("actions:step_done", args=[SLUG, 4, step.pk]),
+        {"done_on": "2024-02-03"},
+        follow=True,
+    )
+    assert "Cette étape était déjà réalisée." in response.content.decode()
+    step.refresh_from_db()
+    assert step.done_on == datetime.date(2024, 2, 1)
+    sheet.refresh_from_db()
+    assert sheet.version == 2
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     other = StepFactory(sheet=sheet)
     response = client.post(
@@ -220,3 +240,15 @@ def test_sheet_page_query_count_does_not_grow(client, coordinator, seeded, sheet
     assert len(large) == len(small) <= 10 + 4, "\n".join(
         q["sql"][:100] for q in large.captured_queries
     )
+
+
+def test_reloading_a_refused_post_goes_back_to_the_sheet(client, coordinator, sheet):
+    client.force_login(coordinator)
+    url = reverse("actions:note_add", args=[SLUG, 4])
+    assert client.post(url, {"text": ""}).status_code == 400  # refused: the page is redrawn
+    response = client.get(url)  # the user reloads that address
+    assert response.status_code == 302
+    assert response["Location"] == reverse("actions:detail", args=[SLUG, 4])
+    response = client.put(url)
+    assert response.status_code == 405
+    assert "Action indisponible" in response.content.decode()

@@ -280,7 +280,8 @@ def test_create_a_sheet(client, coordinator, seeded):
 def test_archive_and_restore(client, coordinator, sheet):
     client.force_login(coordinator)
     url = reverse("actions:archive", args=[SLUG, 4])
-    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 400  # no explicit action: refused
+    assert client.post(url, {"action": "archive"}).status_code == 302
     sheet.refresh_from_db()
     assert sheet.archived_at is not None
     assert ActionSheet.objects.filter(pk=sheet.pk).exists()  # nothing hard-deleted
@@ -289,7 +290,13 @@ def test_archive_and_restore(client, coordinator, sheet):
     assert "archivée" in detail.content.decode()
     texts = [c.text.replace("\u00a0", " ") for e in detail.context["history"] for c in e.changes]
     assert "Fiche archivée" in texts
-    assert client.post(url).status_code == 302
+    # Sent twice (a double click, a reload): archived once, not restored by the second post.
+    response = client.post(url, {"action": "archive"}, follow=True)
+    assert "La fiche 4 était déjà archivée." in response.content.decode()
+    sheet.refresh_from_db()
+    assert sheet.archived_at is not None
+    assert ActionSheet.history.filter(id=sheet.pk, archived_at__isnull=False).count() == 1
+    assert client.post(url, {"action": "restore"}).status_code == 302
     sheet.refresh_from_db()
     assert sheet.archived_at is None
 
@@ -384,8 +391,8 @@ def test_texts_dates_and_archiving_read_as_before(client, coordinator, sheet):
     assert "Objectifs opérationnels : texte modifié" in texts
     assert "Fin prévue : — → 30/06/2025" in texts
     assert "Priorité : moyenne → haute" in texts
-    client.post(reverse("actions:archive", args=[SLUG, 4]))
-    client.post(reverse("actions:archive", args=[SLUG, 4]))
+    client.post(reverse("actions:archive", args=[SLUG, 4]), {"action": "archive"})
+    client.post(reverse("actions:archive", args=[SLUG, 4]), {"action": "restore"})
     texts = history_texts(client)
     assert texts.index("Fiche restaurée") < texts.index("Fiche archivée")  # newest first
     assert texts[-1] == "Fiche créée"

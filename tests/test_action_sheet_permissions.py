@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from .factories import IndicatorFactory, StepFactory
-from .helpers import expected_status, not_served, sheet_edit_payload
+from .helpers import back_to_form, expected_status, not_served, once, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -62,24 +62,29 @@ def urls(sheet, step, indicator):
         "archive": (
             reverse("actions:archive", args=[SLUG, 4]),
             only(MANAGERS, 200),
-            dict,
+            lambda: {"action": "archive"},
             only(MANAGERS, 302),
         ),
         "note_add": (
             reverse("actions:note_add", args=[SLUG, 4]),
-            not_served,
-            lambda: {"text": "Point d’étape", "written_on": "2024-03-12", "version": 1},
+            back_to_form,
+            lambda: {
+                "text": "Point d’étape",
+                "written_on": "2024-03-12",
+                "version": 1,
+                "submission": once(),
+            },
             only(EDITORS, 302),
         ),
         "step_done": (
             reverse("actions:step_done", args=[SLUG, 4, step.pk]),
-            not_served,
+            back_to_form,
             lambda: {"done_on": "2024-03-12"},
             only(EDITORS, 302),
         ),
         "value_add": (
             reverse("actions:value_add", args=[SLUG, 4, indicator.pk]),
-            not_served,
+            back_to_form,
             lambda: {
                 f"value-{indicator.pk}-measured_on": "2024-03-12",
                 f"value-{indicator.pk}-value": "12",
@@ -140,7 +145,7 @@ def test_refused_post_writes_nothing(client, seeded, elected):
     client.post(reverse("actions:edit", args=[SLUG, 4]), sheet_edit_payload(sheet, progress=90))
     client.post(
         reverse("actions:note_add", args=[SLUG, 4]),
-        {"text": "x", "written_on": "2024-01-01", "version": 1},
+        {"text": "x", "written_on": "2024-01-01", "version": 1, "submission": once()},
     )
     sheet.refresh_from_db()
     assert sheet.progress == 0

@@ -15,7 +15,7 @@ from funding.reports import funding_table
 from operations.backup import export_convention
 from portal.dashboard import build_dashboard
 
-from .helpers import sheet_edit_payload
+from .helpers import once, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +63,7 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
             "amount": "1000",
             "paid_on": "2024-03-15",
             "kind": "advance",
+            "submission": once(),
         },
     )
     seeded.refresh_from_db()
@@ -109,7 +110,12 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     assert response.status_code == 302
     response = client.post(
         reverse("actions:note_add", args=[SLUG, 4]),
-        {"text": "Après restauration", "written_on": "2025-01-10", "version": 4},
+        {
+            "text": "Après restauration",
+            "written_on": "2025-01-10",
+            "version": 4,
+            "submission": once(),
+        },
     )
     assert response.status_code == 302
     assert sheet.notes.filter(text="Après restauration").exists()

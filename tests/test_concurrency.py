@@ -17,7 +17,7 @@ from django.urls import reverse
 from funding.models import FundingAmount, FundingLine
 from funding.reports import funding_table
 
-from .helpers import sheet_edit_payload
+from .helpers import once, sheet_edit_payload
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -90,6 +90,7 @@ def test_concurrent_payments_are_all_kept(seeded, caf_staff):
                 "amount": f"{1000 + i}",
                 "paid_on": "2024-03-15",
                 "kind": "advance",
+                "submission": once(),
             },
         )
         for i in range(WORKERS)
@@ -102,3 +103,89 @@ def test_concurrent_payments_are_all_kept(seeded, caf_staff):
     assert amount.paid == expected
     row = next(r for r in funding_table(seeded).for_year(2024) if r.line == line)
     assert row.paid == expected and row.remaining == Decimal("40800") - expected
+
+
+def test_concurrent_step_done_writes_once(seeded, coordinator):
+    from actions.models import Step
+
+    from .factories import StepFactory
+
+    sheet = seeded.action_sheets.get(number=4)
+    step = StepFactory(sheet=sheet, title="Réunion de lancement")
+    url = reverse("actions:step_done", args=[SLUG, 4, step.pk])
+    responses = run_together(coordinator, [(url, {"done_on": "2024-02-01"})] * WORKERS)
+    assert [r.status_code for r in responses] == [302] * WORKERS
+    assert Step.history.filter(id=step.pk, done_on__isnull=False).count() == 1
+    sheet.refresh_from_db()
+    assert sheet.version == 2  # one new version, not six
+
+
+@pytest.mark.parametrize("action", ["archive", "restore"])
+def test_concurrent_archiving_is_idempotent(seeded, coordinator, action):
+    from actions.models import ActionSheet
+
+    sheet = seeded.action_sheets.get(number=4)
+    if action == "restore":
+        from actions.services import set_archived
+
+        set_archived(sheet, True)
+    before = ActionSheet.history.filter(id=sheet.pk).count()
+    url = reverse("actions:archive", args=[SLUG, 4])
+    responses = run_together(coordinator, [(url, {"action": action})] * WORKERS)
+    assert [r.status_code for r in responses] == [302] * WORKERS
+    sheet.refresh_from_db()
+    assert (sheet.archived_at is not None) == (action == "archive")
+    assert ActionSheet.history.filter(id=sheet.pk).count() == before + 1
+
+
+def test_concurrent_creations_of_one_number(seeded, coordinator):
+    from actions.models import ActionSheet
+
+    sheet = seeded.action_sheets.get(number=4)
+    url = reverse("actions:create", args=[SLUG])
+    payload = sheet_edit_payload(sheet, steps=[], indicators=[])
+    payload.update({"number": 18, "steps-INITIAL_FORMS": 0, "indicators-INITIAL_FORMS": 0})
+    requests = [
+        (url, {**payload, "title": f"Fiche créée par l’onglet {i}"}) for i in range(WORKERS)
+    ]
+    responses = run_together(coordinator, requests)
+    assert sorted(r.status_code for r in responses) == [302] + [400] * (WORKERS - 1)
+    for response in responses:
+        if response.status_code == 400:
+            assert "Cette convention a déjà une fiche action de ce numéro" in (
+                response.content.decode().replace("\u00a0", " ")
+            )
+    assert ActionSheet.objects.filter(convention=seeded, number=18).count() == 1
+
+
+def test_concurrent_values_of_one_date(seeded, coordinator):
+    from actions.models import IndicatorValue
+
+    from .factories import IndicatorFactory
+
+    indicator = IndicatorFactory(sheet=seeded.action_sheets.get(number=4))
+    url = reverse("actions:value_add", args=[SLUG, 4, indicator.pk])
+    prefix = f"value-{indicator.pk}"
+    requests = [
+        (url, {f"{prefix}-measured_on": "2024-03-01", f"{prefix}-value": str(10 + i)})
+        for i in range(WORKERS)
+    ]
+    responses = run_together(coordinator, requests)
+    assert sorted(r.status_code for r in responses) == [302] + [400] * (WORKERS - 1)
+    assert IndicatorValue.objects.filter(indicator=indicator).count() == 1
+
+
+def test_one_payment_form_posted_at_once_writes_once(seeded, caf_staff):
+    line = FundingLine.objects.get(convention=seeded, label="La Petite Loco")
+    data = {
+        "line": line.pk,
+        "year": 2024,
+        "amount": "1000",
+        "paid_on": "2024-03-15",
+        "kind": "advance",
+        "submission": once(),
+    }
+    url = reverse("funding:payment_add", args=[SLUG])
+    responses = run_together(caf_staff, [(url, data)] * WORKERS)
+    assert [r.status_code for r in responses] == [302] * WORKERS
+    assert FundingAmount.objects.get(line=line, year=2024).payments.count() == 1

@@ -24,7 +24,7 @@ from conventions.models import Convention, Membership, Partner
 from funding.models import FundingLine
 
 from .factories import ConventionFactory, MembershipFactory, StepFactory
-from .helpers import sheet_edit_payload
+from .helpers import once, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +116,7 @@ def test_dashboard_follows_edits(client, elected, editor, seeded):
             "status": "in_progress",
             "progress": "32",
             "version": sheet.version,
+            "submission": once(),
         },
     )
     html = page(client, url)
@@ -137,7 +138,7 @@ def test_sheet_list_follows_edits(client, elected, editor, seeded):
         sheet_edit_payload(sheet, title="Nouvel intitulé de la fiche 4"),
     )
     assert "Nouvel intitulé de la fiche 4" in page(client, url)
-    editor.post(reverse("actions:archive", args=[SLUG, 4]))
+    editor.post(reverse("actions:archive", args=[SLUG, 4]), {"action": "archive"})
     assert "Nouvel intitulé de la fiche 4" not in page(client, url)
     # The same page with other filters is another fragment.
     assert "fiche-5" in page(client, url + "?q=parentalit%C3%A9")
@@ -160,7 +161,12 @@ def test_sheet_page_follows_quick_forms(client, elected, editor, seeded, coordin
     )
     editor.post(
         reverse("actions:note_add", args=[SLUG, 4]),
-        {"text": "Note après mise en cache", "written_on": "2024-03-12", "version": 2},
+        {
+            "text": "Note après mise en cache",
+            "written_on": "2024-03-12",
+            "version": 2,
+            "submission": once(),
+        },
     )
     coordinator.first_name, coordinator.last_name = "Camille", "Renommée"
     coordinator.save()
@@ -206,6 +212,7 @@ def test_funding_follows_payments_amounts_and_imports(client, elected, seeded, c
             "amount": "11900",
             "paid_on": "2024-03-15",
             "kind": "advance",
+            "submission": once(),
         },
     )
     assert f"11{NBSP}900{NBSP}€" in page(client, url)

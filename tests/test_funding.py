@@ -19,9 +19,11 @@ from funding.models import FundingAmount, FundingLine, Payment
 from funding.reports import funding_table
 
 from .factories import FundingAmountFactory, FundingLineFactory, StructureFactory
+from .helpers import once
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Date-dependent: "today" is frozen (a day inside the seed's period, 2023–2025).
+
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(datetime.datetime(2025, 6, 2, 10, 0, tzinfo=PARIS), tick=False),
@@ -110,7 +112,15 @@ def test_record_payments_and_flag_overpayment(client, caf_staff, seeded):
         ("14280", "2024-10-15", "advance"),
     ]:
         response = client.post(
-            url, {"line": line.pk, "year": 2024, "amount": amount, "paid_on": day, "kind": kind}
+            url,
+            {
+                "line": line.pk,
+                "year": 2024,
+                "amount": amount,
+                "paid_on": day,
+                "kind": kind,
+                "submission": once(),
+            },
         )
         assert response.status_code == 302
     response = client.get(TABLE + "?annee=2024")
@@ -129,6 +139,7 @@ def test_record_payments_and_flag_overpayment(client, caf_staff, seeded):
             "amount": "12 500,00",
             "paid_on": "2025-04-01",
             "kind": "balance",
+            "submission": once(),
         },
     )
     response = client.get(TABLE + "?annee=2024")
@@ -159,6 +170,7 @@ def test_bad_payment_answers_in_french(client, caf_staff, seeded, data, field, m
         "paid_on": "2024-03-01",
         "kind": "advance",
         "note": "ma note",
+        "submission": once(),
         **data,
     }
     response = client.post(reverse("funding:payment_add", args=[SLUG]), payload)
@@ -180,6 +192,7 @@ def test_payment_on_a_line_of_another_convention_refused(client, caf_staff, othe
             "amount": "10",
             "paid_on": "2024-01-01",
             "kind": "advance",
+            "submission": once(),
         },
     )
     assert response.status_code == 400

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from funding.models import FundingLine, Payment
 
-from .helpers import expected_status, not_served
+from .helpers import back_to_form, expected_status, not_served, once
 
 pytestmark = pytest.mark.django_db
 
@@ -55,20 +55,21 @@ def cases(line):
         ),  # an empty grid is refused: existing amounts can't be emptied
         "payment_add": (
             reverse("funding:payment_add", args=[SLUG]),
-            not_served,
+            back_to_form,
             lambda: {
                 "line": line.pk,
                 "year": 2024,
                 "amount": "100",
                 "paid_on": "2024-03-15",
                 "kind": "advance",
+                "submission": once(),
             },
             managers(302),
         ),
         "import": (reverse("funding:import", args=[SLUG]), managers(200), dict, managers(400)),
         "import_confirm": (
             reverse("funding:import_confirm", args=[SLUG]),
-            not_served,
+            back_to_form,
             lambda: {"token": "nope"},
             managers(302),
         ),

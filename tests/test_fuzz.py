@@ -27,6 +27,7 @@ from .factories import (
     IndicatorFactory,
     StepFactory,
 )
+from .helpers import once
 
 pytestmark = pytest.mark.django_db
 
@@ -165,10 +166,13 @@ def test_fuzz_note(client, coordinator, world):
 
     @FUZZ
     @given(
-        payloads(["text", "written_on", "status", "progress", "is_public", "version"], world["ids"])
+        payloads(
+            ["text", "written_on", "status", "progress", "is_public", "version"], world["ids"]
+        ),
+        st.one_of(st.none(), st.just(once()), st.text(max_size=70)),
     )
-    def run(data):
-        check(client, url, data)
+    def run(data, token):
+        check(client, url, data if token is None else {**data, "submission": token})
 
     run()
 
@@ -207,9 +211,12 @@ def test_fuzz_payment(client, caf_staff, world):
     url = reverse("funding:payment_add", args=[SLUG])
 
     @FUZZ
-    @given(payloads(["line", "year", "amount", "paid_on", "kind", "note"], world["ids"]))
-    def run(data):
-        check(client, url, data)
+    @given(
+        payloads(["line", "year", "amount", "paid_on", "kind", "note"], world["ids"]),
+        st.one_of(st.none(), st.just(once()), st.text(max_size=70)),
+    )
+    def run(data, token):
+        check(client, url, data if token is None else {**data, "submission": token})
 
     run()
 

@@ -19,13 +19,13 @@ from .factories import (
     StepFactory,
     UserFactory,
 )
-from .helpers import sheet_edit_payload
+from .helpers import once, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db
 
 SLUG = "thore-montagne-noire-2023-2025"
 HUGE = 2**63
-BAD_IDS = ["huge", "negative", "foreign"]
+BAD_IDS = ["huge", "negative", "foreign", "malformed"]
 
 
 @pytest.fixture
@@ -56,7 +56,14 @@ def world(seeded, coordinator, other_convention):
 
 
 def bad(world, field, kind):
-    return {"huge": HUGE, "negative": -1, "foreign": world["foreign"][field]}[kind]
+    # "malformed": found by the fuzz suite (a 500 before the id guard read only ASCII digits).
+    malformed = "--0"
+    return {
+        "huge": HUGE,
+        "negative": -1,
+        "foreign": world["foreign"][field],
+        "malformed": malformed,
+    }[kind]
 
 
 def snapshot():
@@ -122,6 +129,7 @@ def test_payment_line_id(client, caf_staff, world, kind):
         "amount": "100",
         "paid_on": "2024-03-01",
         "kind": "advance",
+        "submission": once(),
     }
     before = snapshot()
     refused(client.post(reverse("funding:payment_add", args=[SLUG]), data), before)

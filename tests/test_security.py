@@ -10,6 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from .helpers import once
+
 pytestmark = pytest.mark.django_db
 
 SLUG = "thore-montagne-noire-2023-2025"
@@ -121,7 +123,9 @@ def test_csrf_failure_page_is_french(coordinator):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(coordinator)
-    response = client.post(reverse("actions:note_add", args=[SLUG, 4]), {"text": "x"})
+    response = client.post(
+        reverse("actions:note_add", args=[SLUG, 4]), {"text": "x", "submission": once()}
+    )
     assert response.status_code == 403
     assert "Formulaire expiré" in response.content.decode()
 

@@ -1,0 +1,207 @@
+"""Writes that two people (or a double click) make at once: one write, or a French error.
+
+The races themselves are replayed on PostgreSQL in test_concurrency.py; here the clash is
+provoked deterministically on every database: the duplicate row appears after the form's own
+uniqueness check, as it does when another request commits first.
+"""
+
+import io
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from actions.forms import ActionSheetForm, IndicatorValueForm
+from actions.models import ActionSheet, IndicatorValue
+from funding.models import Payment
+
+from .factories import ActionSheetFactory, IndicatorFactory
+from .helpers import once, sheet_edit_payload
+
+pytestmark = pytest.mark.django_db
+
+SLUG = "thore-montagne-noire-2023-2025"
+
+
+def test_creation_clash_is_a_french_form_error(client, coordinator, seeded):
+    client.force_login(coordinator)
+    payload = sheet_edit_payload(seeded.action_sheets.get(number=4), steps=[], indicators=[])
+    payload.update({"number": 18, "steps-INITIAL_FORMS": 0, "indicators-INITIAL_FORMS": 0})
+    payload["title"] = "Fiche de l’onglet perdant"
+    ActionSheetFactory(convention=seeded, objective=seeded.objectives.first(), number=18)
+    with mock.patch.object(ActionSheetForm, "validate_unique"):  # the check passed earlier
+        response = client.post(reverse("actions:create", args=[SLUG]), payload)
+    assert response.status_code == 400
+    html = response.content.decode().replace("\u00a0", " ")
+    assert "Cette convention a déjà une fiche action de ce numéro." in html
+    assert "Fiche de l’onglet perdant" in html  # the input is kept
+    assert ActionSheet.objects.filter(convention=seeded, number=18).count() == 1
+
+
+def test_value_clash_is_a_french_form_error(client, coordinator, seeded):
+    indicator = IndicatorFactory(sheet=seeded.action_sheets.get(number=4))
+    IndicatorValue.objects.create(indicator=indicator, measured_on="2024-03-01", value=3)
+    client.force_login(coordinator)
+    prefix = f"value-{indicator.pk}"
+    with mock.patch.object(IndicatorValueForm, "validate_unique"):
+        response = client.post(
+            reverse("actions:value_add", args=[SLUG, 4, indicator.pk]),
+            {f"{prefix}-measured_on": "2024-03-01", f"{prefix}-value": "5"},
+        )
+    assert response.status_code == 400
+    assert "Cet indicateur a déjà une valeur à cette date." in response.content.decode()
+    assert IndicatorValue.objects.filter(indicator=indicator).count() == 1
+
+
+def test_a_payment_posted_twice_is_recorded_once(client, caf_staff, seeded):
+    line = seeded.funding_lines.get(label="Passerelle")
+    client.force_login(caf_staff)
+    form = client.get(reverse("funding:table", args=[SLUG])).context["payment_form"]
+    token = form["submission"].value()
+    data = {
+        "line": line.pk,
+        "year": 2024,
+        "amount": "1000",
+        "paid_on": "2024-03-15",
+        "kind": "advance",
+        "submission": token,
+    }
+    url = reverse("funding:payment_add", args=[SLUG])
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, data, follow=True)  # a double click, a reload of the post
+    assert "Ce versement était déjà enregistré." in response.content.decode()
+    assert Payment.objects.filter(funding_amount__line=line).count() == 1
+    # A new form carries a new token: the next payment is recorded.
+    assert client.post(url, {**data, "submission": once()}).status_code == 302
+    assert Payment.objects.filter(funding_amount__line=line).count() == 2
+
+
+def test_a_payment_without_its_token_is_refused(client, caf_staff, seeded):
+    line = seeded.funding_lines.get(label="Passerelle")
+    client.force_login(caf_staff)
+    data = {"line": line.pk, "year": 2024, "amount": "1", "paid_on": "2024-03-15"}
+    response = client.post(reverse("funding:payment_add", args=[SLUG]), data)
+    assert response.status_code == 400
+    assert "Ce formulaire a expiré" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_a_note_posted_twice_is_recorded_once(client, coordinator, seeded):
+    sheet = seeded.action_sheets.get(number=4)
+    client.force_login(coordinator)
+    token = (
+        client.get(reverse("actions:detail", args=[SLUG, 4]))
+        .context["note_form"]["submission"]
+        .value()
+    )
+    data = {
+        "text": "Réunion du 12 mars",
+        "written_on": "2024-03-12",
+        "status": "in_progress",
+        "version": sheet.version,
+        "submission": token,
+    }
+    url = reverse("actions:note_add", args=[SLUG, 4])
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "Cette note était déjà enregistrée." in response.content.decode()
+    assert sheet.notes.count() == 1
+
+
+def xlsx_upload(rows):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Ligne de financement", "Structure", "Catégorie", "Financeur", "Part", 2023])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def ods_upload(rows):
+    import tablib
+
+    dataset = tablib.Dataset(
+        headers=["Ligne de financement", "Structure", "Catégorie", "Financeur", "Part", "2023"]
+    )
+    for row in rows:
+        dataset.append(row)
+    return dataset.export("ods")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "value"),
+    [
+        ("xlsx", 1e30),
+        ("xlsx", -1e30),
+        ("ods", 1e30),
+        ("ods", float("nan")),
+        ("ods", float("inf")),
+        ("ods", -float("inf")),
+    ],
+)
+def test_non_finite_or_huge_numbers_are_row_errors(client, caf_staff, seeded, fmt, value):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(caf_staff)
+    maker = xlsx_upload if fmt == "xlsx" else ods_upload
+    content = maker([["Passerelle", "Passerelle", "", "CAF du Tarn", "CAF", value]])
+    response = client.post(
+        reverse("funding:import", args=[SLUG]),
+        {"file": SimpleUploadedFile(f"montants.{fmt}", content)},
+    )
+    assert response.status_code == 400
+    assert "Montant illisible pour 2023" in response.content.decode().replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("L" * 301, "Le libellé est trop long (301 caractères)"),
+        ("Ligne\x01contrôle", "caractère de contrôle"),
+    ],
+)
+def test_labels_are_checked_in_the_preview(client, caf_staff, seeded, label, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(caf_staff)
+    header = "Ligne de financement;Structure;Catégorie;Financeur;Part;2023"
+    content = f"{header}\r\n{label};;;CAF du Tarn;CAF;100\r\n".encode()
+    response = client.post(
+        reverse("funding:import", args=[SLUG]),
+        {"file": SimpleUploadedFile("montants.csv", content)},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert response.context["token"] is None  # nothing can be confirmed
+
+
+def test_control_characters_never_break_an_export(client, coordinator, seeded):
+    from funding.models import FundingLine
+
+    seeded.action_sheets.filter(number=4).update(title="Titre\x01avec\x1bcontrôle")
+    FundingLine.objects.filter(convention=seeded, label="Passerelle").update(label="Passe\x0brelle")
+    client.force_login(coordinator)
+    for url in (
+        reverse("actions:export", args=[SLUG, "xlsx"]),
+        reverse("funding:export", args=[SLUG, "xlsx"]),
+        reverse("funding:export", args=[SLUG, "ods"]),
+        reverse("funding:export", args=[SLUG, "csv"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if response.streaming:  # the CSV: the characters are gone, the text is kept
+            body = b"".join(response.streaming_content).decode("utf-8-sig")
+            assert "\x0b" not in body and "Passerelle" in body
+    workbook = load_workbook(
+        io.BytesIO(client.get(reverse("actions:export", args=[SLUG, "xlsx"])).content)
+    )
+    titles = [row[1] for row in workbook.active.iter_rows(values_only=True)]
+    assert "Titreaveccontrôle" in titles
