@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,18 +74,21 @@ def test_history_reads_as_sentences(client, coordinator, sheet):
     coordinator.first_name, coordinator.last_name = "Camille", "Martin"
     coordinator.save()
     client.force_login(coordinator)
-    post(client, sheet, status="in_progress", progress=30)
-    response = client.get(reverse("actions:detail", args=[SLUG, 4]))
+    # The clock stands still, an hour on (after the sheet's creation, within the session): the
+    # minute never turns between the save and the assertions.
+    moment = timezone.localtime().replace(minute=5, second=0) + datetime.timedelta(hours=1)
+    with time_machine.travel(moment, tick=False):
+        post(client, sheet, status="in_progress", progress=30)
+        response = client.get(reverse("actions:detail", args=[SLUG, 4]))
     html = response.content.decode()
     entry = response.context["history"][0]
     change = {c.label: (c.old, c.new) for c in entry.changes}
     assert change["Statut"] == ("à lancer", "en cours")
     assert change["Avancement (%)"] == ("0\u00a0%", "30\u00a0%")
     assert entry.author == "Camille Martin"
-    now = timezone.localtime()
-    assert entry.moment == f"{now:%d/%m/%Y} à {now.hour} h {now:%M}"
+    assert entry.moment == f"{moment:%d/%m/%Y} à {moment.hour} h 05"
     assert "<strong>Statut</strong>\u00a0: à lancer → en cours" in html.replace("&nbsp;", "\u00a0")
-    assert f"par Camille Martin, le {now:%d/%m/%Y} à {now.hour} h" in html
+    assert f"par Camille Martin, le {moment:%d/%m/%Y} à {moment.hour} h 05" in html
 
 
 def test_admin_edits_appear_in_the_history(client, superuser, sheet):
