@@ -99,33 +99,57 @@ class AmountsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        current = self.table.existing
+        if any(f"seen-{line.pk}-{year}" not in self.data for line, year, _name in self.cells):
+            # Without the values the user saw, no change can be told from a stale one.
+            raise forms.ValidationError(
+                _("This form has expired: reload the page and enter it again."), code="expired"
+            )
         for line, year, name in self.cells:
             if name in self.errors:
                 continue
-            new = cleaned.get(name)
-            seen = cleaned.get(f"seen-{line.pk}-{year}")
-            now = current.get((line.pk, year))
-            if new is None and now is not None:
+            new, seen = cleaned.get(name), cleaned.get(f"seen-{line.pk}-{year}")
+            if new is None and seen is not None:
                 self.add_error(name, _("An amount cannot be emptied: enter 0 instead."))
-            elif now != seen and now != new:
+        conflicts = self.conflicts(self.table.existing)
+        if conflicts:
+            self.refuse(conflicts)
+        return cleaned
+
+    def touched(self):
+        """[(line, year, seen, new)]: the cells the user changed from the value they saw. The
+        others are never written, whatever they hold now (a colleague's change is kept)."""
+        result = []
+        for line, year, name in self.cells:
+            new = self.cleaned_data.get(name)
+            seen = self.cleaned_data.get(f"seen-{line.pk}-{year}")
+            if new is not None and new != seen:
+                result.append((line, year, seen, new))
+        return result
+
+    def conflicts(self, current):
+        """[(line, year, now)]: cells this user changed that someone else changed too, to
+        another value, since the user saw them (`current`: (line id, year) → amount)."""
+        result = []
+        for line, year, seen, new in self.touched():
+            now = current.get((line.pk, year))
+            if now != seen and now != new:
+                result.append((line, year, now))
+        return result
+
+    def refuse(self, conflicts):
+        """Refuse the conflicting cells, showing the colleague's value; the form now carries
+        it as the value seen, so that saving again (after checking) applies the user's."""
+        if not self.data._mutable:
+            self.data = self.data.copy()
+        for line, year, now in conflicts:
+            name = f"amount-{line.pk}-{year}"
+            self.data[f"seen-{line.pk}-{year}"] = "" if now is None else str(now)
+            if name not in self.errors:
                 self.add_error(
                     name,
                     _("Changed meanwhile by someone else, to %(amount)s: check it.")
                     % {"amount": format_euros(now) if now is not None else "—"},
                 )
-        return cleaned
-
-    def changes(self):
-        """[(line, year, old, new)] for the cells whose value changes."""
-        current = self.table.existing
-        result = []
-        for line, year, name in self.cells:
-            new = self.cleaned_data.get(name)
-            old = current.get((line.pk, year))
-            if new is not None and new != old:
-                result.append((line, year, old, new))
-        return result
 
 
 class ImportForm(forms.Form):

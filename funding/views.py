@@ -19,7 +19,7 @@ from .forms import AmountsForm, ImportForm, PaymentForm
 from .imports import FundingImport, apply_import
 from .perms import can_manage_funding
 from .reports import funding_table, payments_of_year
-from .services import save_amounts
+from .services import AmountsChanged, save_amounts
 
 SESSION_KEY = "funding_import"
 
@@ -106,10 +106,13 @@ def amounts_edit(request, slug):
     convention = access.convention
     form = AmountsForm(posted(request), table=funding_table(convention))
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        save_amounts(changes)
-        messages.success(request, _("%(count)s amount(s) changed.") % {"count": len(changes)})
-        return redirect("funding:table", slug=slug)
+        try:
+            written = save_amounts(form)
+        except AmountsChanged as changed:
+            form.refuse(changed.conflicts)
+        else:
+            messages.success(request, _("%(count)s amount(s) changed.") % {"count": written})
+            return redirect("funding:table", slug=slug)
     return render(
         request,
         "funding/amounts.html",

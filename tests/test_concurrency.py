@@ -189,3 +189,20 @@ def test_one_payment_form_posted_at_once_writes_once(seeded, caf_staff):
     responses = run_together(caf_staff, [(url, data)] * WORKERS)
     assert [r.status_code for r in responses] == [302] * WORKERS
     assert FundingAmount.objects.get(line=line, year=2024).payments.count() == 1
+
+
+def test_concurrent_saves_of_one_amount_cell(seeded, caf_staff):
+    line = FundingLine.objects.get(convention=seeded, label="Passerelle")
+    url = reverse("funding:amounts", args=[SLUG])
+    client = Client()
+    client.force_login(caf_staff)
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else str(v)) for k, v in data.items()}
+    requests = [(url, {**data, f"amount-{line.pk}-2024": str(35000 + i)}) for i in range(WORKERS)]
+    responses = run_together(caf_staff, requests)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [302] + [400] * (WORKERS - 1)
+    winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
+    assert FundingAmount.objects.get(line=line, year=2024).planned == Decimal(35000 + winner)
+    assert FundingAmount.history.filter(line_id=line.pk, year=2024).count() == 2  # seed + winner

@@ -205,3 +205,59 @@ def test_control_characters_never_break_an_export(client, coordinator, seeded):
     )
     titles = [row[1] for row in workbook.active.iter_rows(values_only=True)]
     assert "Titreaveccontrôle" in titles
+
+
+def grid_data(form):
+    data = {name: form[name].value() for name in form.fields}
+    return {k: ("" if v is None else str(v).replace(".", ",")) for k, v in data.items()}
+
+
+def test_amounts_grid_keeps_a_colleagues_cell_and_lets_a_refused_user_save(
+    client, coordinator, caf_staff, seeded
+):
+    from decimal import Decimal
+
+    from django.test import Client
+
+    from funding.models import FundingAmount
+
+    passerelle = seeded.funding_lines.get(label="Passerelle")
+    loco = seeded.funding_lines.get(label="La Petite Loco")
+    url = reverse("funding:amounts", args=[SLUG])
+    client.force_login(coordinator)
+    mine = grid_data(client.get(url).context["form"])  # opened before the colleague's save
+    colleague = Client()
+    colleague.force_login(caf_staff)
+    theirs = grid_data(colleague.get(url).context["form"])
+    theirs[f"amount-{passerelle.pk}-2024"] = "35 000"
+    theirs[f"amount-{loco.pk}-2024"] = "41 000"
+    assert colleague.post(url, theirs).status_code == 302
+
+    # This user changed another cell only: saved, and the colleague's cells are kept.
+    first = dict(mine)
+    first[f"amount-{passerelle.pk}-2025"] = "36 000"
+    assert client.post(url, first).status_code == 302
+    assert FundingAmount.objects.get(line=passerelle, year=2024).planned == Decimal("35000")
+    assert FundingAmount.objects.get(line=loco, year=2024).planned == Decimal("41000")
+    assert FundingAmount.objects.get(line=passerelle, year=2025).planned == Decimal("36000")
+
+    # A cell both changed: refused, the colleague's value shown; saving again applies it.
+    clash = dict(mine)
+    clash[f"amount-{loco.pk}-2024"] = "42 000"
+    response = client.post(url, clash)
+    assert response.status_code == 400
+    assert "Modifié entre-temps par quelqu’un d’autre, en 41\u00a0000\u00a0€" in (
+        response.content.decode().replace("&nbsp;", "\u00a0")
+    )
+    retry = grid_data(response.context["form"])
+    assert retry[f"seen-{loco.pk}-2024"] == "41000,00"
+    assert client.post(url, retry).status_code == 302
+    assert FundingAmount.objects.get(line=loco, year=2024).planned == Decimal("42000")
+
+
+def test_amounts_grid_without_the_values_seen_is_refused(client, caf_staff, seeded):
+    line = seeded.funding_lines.get(label="Passerelle")
+    client.force_login(caf_staff)
+    response = client.post(reverse("funding:amounts", args=[SLUG]), {f"amount-{line.pk}-2024": "1"})
+    assert response.status_code == 400
+    assert "Ce formulaire a expiré" in response.content.decode()
