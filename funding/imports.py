@@ -283,10 +283,18 @@ class FundingImport:
 
         result.payload = {
             "label": label,
+            "line": line.pk if line else None,
             "structure": structure.pk if structure else None,
             "category": category,
             "funder": funder.pk,
             "amounts": {str(year): str(amount) for year, amount in amounts.items()},
+            # What the preview was made against: the confirm refuses if it changed since.
+            "before": {
+                str(year): None if (old := self.amounts.get((line.pk, year))) is None else str(old)
+                for year in amounts
+            }
+            if line
+            else {},
         }
         if line is None:
             result.action = "create"
@@ -311,17 +319,64 @@ class FundingImport:
         return result
 
 
+class ImportChanged(Exception):
+    """The convention's funding changed between the preview and the confirm."""
+
+    def __init__(self, changes):
+        super().__init__("; ".join(changes))
+        self.changes = changes
+
+
+def changes_since_preview(convention, payload):
+    """What changed, since the preview, in the lines and amounts the import writes."""
+    lines = {line.pk: line for line in FundingLine.objects.filter(convention=convention)}
+    labels = {line.label.casefold() for line in lines.values()}
+    amounts = {
+        (a.line_id, str(a.year)): a.planned
+        for a in FundingAmount.objects.filter(line__convention=convention)
+    }
+    changes = []
+    for item in payload:
+        if item["line"] is None:
+            if item["label"].casefold() in labels:
+                changes.append(_("“%(label)s”: created meanwhile") % {"label": item["label"]})
+            continue
+        if item["line"] not in lines:
+            changes.append(_("“%(label)s”: deleted meanwhile") % {"label": item["label"]})
+            continue
+        for year, before in item["before"].items():
+            now = amounts.get((item["line"], year))
+            if (str(now) if now is not None else None) != before:
+                changes.append(
+                    _("“%(label)s”, %(year)s: now %(amount)s")
+                    % {
+                        "label": item["label"],
+                        "year": year,
+                        "amount": format_euros(now) if now is not None else "—",
+                    }
+                )
+    return changes
+
+
 @transaction.atomic
 def apply_import(convention, payload):
-    """Write a previewed import: create or update each line and its yearly amounts."""
+    """Write a previewed import: create or update each line and its yearly amounts.
+
+    The convention's row is locked first, so that imports of one convention (a confirm sent
+    twice, two colleagues) run one after the other; each then checks that nothing it writes
+    changed since its preview (ImportChanged otherwise, nothing written).
+    """
+    type(convention).objects.select_for_update().filter(pk=convention.pk).first()
+    changes = changes_since_preview(convention, payload)
+    if changes:
+        raise ImportChanged(changes)
     position = FundingLine.objects.filter(convention=convention).count()
     for item in payload:
-        line = FundingLine.objects.filter(
-            convention=convention, label__iexact=item["label"]
-        ).first()
-        if line is None:
+        if item["line"] is None:
             position += 1
             line = FundingLine(convention=convention, label=item["label"], position=position)
+        else:
+            line = FundingLine.objects.get(pk=item["line"], convention=convention)
         line.structure_id = item["structure"]
         line.category = item["category"]
         line.funder_id = item["funder"]

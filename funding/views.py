@@ -16,7 +16,7 @@ from ctg_portal.http import post_to, posted, posted_files
 
 from .exports import FundingExporter
 from .forms import AmountsForm, ImportForm, PaymentForm
-from .imports import FundingImport, apply_import
+from .imports import FundingImport, ImportChanged, apply_import
 from .perms import can_manage_funding
 from .reports import funding_table, payments_of_year
 from .services import AmountsChanged, save_amounts
@@ -168,8 +168,19 @@ def import_confirm(request, slug):
     ):
         messages.error(request, _("This import is no longer pending: upload the file again."))
         return redirect("funding:import", slug=slug)
-    apply_import(convention, pending["payload"])
     del request.session[SESSION_KEY]
+    try:
+        apply_import(convention, pending["payload"])
+    except ImportChanged as changed:
+        messages.error(
+            request,
+            _(
+                "Nothing was imported: the funding changed since the preview (%(changes)s). "
+                "Upload the file again to see a new preview."
+            )
+            % {"changes": "; ".join(changed.changes)},
+        )
+        return redirect("funding:import", slug=slug)
     messages.success(
         request,
         _("Import applied: %(count)s line(s) created or changed.")

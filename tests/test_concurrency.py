@@ -206,3 +206,48 @@ def test_concurrent_saves_of_one_amount_cell(seeded, caf_staff):
     winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
     assert FundingAmount.objects.get(line=line, year=2024).planned == Decimal(35000 + winner)
     assert FundingAmount.history.filter(line_id=line.pk, year=2024).count() == 2  # seed + winner
+
+
+def test_one_import_confirmed_at_once_applies_once(seeded, caf_staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from funding.models import FundingLine as Line
+
+    client = Client()
+    client.force_login(caf_staff)
+    header = "Ligne de financement;Structure;Catégorie;Financeur;Part;2023;2024;2025"
+    rows = [
+        "Passerelle;Passerelle;;CAF du Tarn;CAF;34000;36000;34000",
+        "Ligne nouvelle;;;CAF du Tarn;CAF;;1000;2000",
+    ]
+    content = ("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode()
+    response = client.post(
+        reverse("funding:import", args=[SLUG]), {"file": SimpleUploadedFile("m.csv", content)}
+    )
+    token = response.context["token"]
+    barrier = threading.Barrier(WORKERS)
+    results = [None] * WORKERS
+
+    def worker(index):
+        from django.db import connections
+
+        browser = Client()
+        browser.cookies = client.cookies  # the same session: a confirm sent several times
+        try:
+            barrier.wait()
+            results[index] = browser.post(
+                reverse("funding:import_confirm", args=[SLUG]), {"token": token}
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [302] * WORKERS  # no 500
+    assert Line.objects.filter(convention=seeded, label="Ligne nouvelle").count() == 1
+    passerelle = Line.objects.get(convention=seeded, label="Passerelle")
+    assert FundingAmount.objects.get(line=passerelle, year=2024).planned == Decimal("36000")
+    assert FundingAmount.history.filter(line_id=passerelle.pk, year=2024).count() == 2

@@ -261,3 +261,58 @@ def test_amounts_grid_without_the_values_seen_is_refused(client, caf_staff, seed
     response = client.post(reverse("funding:amounts", args=[SLUG]), {f"amount-{line.pk}-2024": "1"})
     assert response.status_code == 400
     assert "Ce formulaire a expiré" in response.content.decode()
+
+
+def preview(client, rows):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    header = "Ligne de financement;Structure;Catégorie;Financeur;Part;2023;2024;2025"
+    content = ("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode()
+    response = client.post(
+        reverse("funding:import", args=[SLUG]),
+        {"file": SimpleUploadedFile("montants.csv", content)},
+    )
+    assert response.status_code == 200
+    return response.context["token"]
+
+
+def test_import_confirm_refused_when_the_funding_changed_since_the_preview(
+    client, caf_staff, coordinator, seeded
+):
+    from decimal import Decimal
+
+    from django.test import Client
+
+    from funding.models import FundingAmount
+
+    line = seeded.funding_lines.get(label="Passerelle")
+    client.force_login(caf_staff)
+    token = preview(client, ["Passerelle;Passerelle;;CAF du Tarn;CAF;34000;1000;34000"])
+    colleague = Client()
+    colleague.force_login(coordinator)
+    FundingAmount.objects.filter(line=line, year=2024).update(planned=Decimal("800"))
+    response = client.post(
+        reverse("funding:import_confirm", args=[SLUG]), {"token": token}, follow=True
+    )
+    html = response.content.decode().replace("\u00a0", " ")
+    assert "Rien n’a été importé" in html and "« Passerelle », 2024" in html
+    assert FundingAmount.objects.get(line=line, year=2024).planned == Decimal("800")
+    # Sent again: no longer pending, told so, nothing written.
+    response = client.post(
+        reverse("funding:import_confirm", args=[SLUG]), {"token": token}, follow=True
+    )
+    assert "n’est plus en attente" in response.content.decode()
+    assert FundingAmount.objects.get(line=line, year=2024).planned == Decimal("800")
+
+
+def test_import_matches_lines_as_its_preview_did(client, caf_staff, seeded):
+    """The preview matched 'passerelle' to 'Passerelle' (casefold): the confirm updates that
+    line (by its id), it never creates a second one (SQLite's iexact folds ASCII only)."""
+    from funding.models import FundingLine
+
+    seeded.funding_lines.filter(label="Passerelle").update(label="Équipe Passerelle")
+    client.force_login(caf_staff)
+    token = preview(client, ["équipe passerelle;Passerelle;;CAF du Tarn;CAF;34000;35000;34000"])
+    response = client.post(reverse("funding:import_confirm", args=[SLUG]), {"token": token})
+    assert response.status_code == 302
+    assert FundingLine.objects.filter(convention=seeded, label__icontains="passerelle").count() == 1
