@@ -8,6 +8,7 @@ unless the whole file is valid and the user confirms the preview.
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -62,8 +63,52 @@ class ImportPreview:
         return sum(1 for r in self.rows if r.action == action)
 
 
+# Bounds of an import, checked while reading (README.md): a file within them is read in
+# about a second and a few megabytes, whatever its cells declare.
+MAX_ROWS = 5000
+MAX_COLUMNS = 50
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # XLSX and ODS are zip files: no zip bomb
+# An XLSX's shared texts, and a sheet that declares no dimension, are read whole before the
+# first row: 8 MB of one part (four times what 5 000 lines of the export take) keeps that
+# within a second or two.
+MAX_PART_BYTES = 8 * 1024 * 1024
+
+
+class TooLarge(ImportFileError):
+    pass
+
+
+def bounded(rows):
+    """The rows, refused (TooLarge) past MAX_ROWS rows or MAX_COLUMNS filled columns."""
+    result = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] in (None, ""):
+            row.pop()
+        if len(row) > MAX_COLUMNS:
+            raise TooLarge(
+                _("The file has more than %(count)s columns: split it.") % {"count": MAX_COLUMNS}
+            )
+        result.append(row)
+        if len(result) > MAX_ROWS + 1:  # the header, then the lines
+            raise TooLarge(
+                _("The file has more than %(count)s rows: split it.") % {"count": MAX_ROWS}
+            )
+    return result
+
+
+def check_zip(content):
+    """Refuse a zip (XLSX, ODS) whose content would unpack beyond MAX_UNCOMPRESSED_BYTES."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        infos = archive.infolist()
+        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
+            raise TooLarge(_("This file unpacks to more than 50 MB: it cannot be imported."))
+        if any(info.file_size > MAX_PART_BYTES for info in infos):
+            raise TooLarge(_("This file holds too much data for one import: split it."))
+
+
 def read_table(upload):
-    """The cells of the first sheet of an uploaded file, as a list of rows."""
+    """The cells of the first sheet of an uploaded file, as a list of rows (bounded)."""
     name = upload.name.lower()
     content = upload.read()
     try:
@@ -74,18 +119,25 @@ def read_table(upload):
                 text = content.decode("cp1252")
             first_line = text.split("\n", 1)[0]
             delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-            return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+            return bounded(csv.reader(io.StringIO(text), delimiter=delimiter))
         if name.endswith(".xlsx"):
             from openpyxl import load_workbook
 
+            check_zip(content)
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
-            return [list(row) for row in sheet.iter_rows(values_only=True)]
+            # Read at most one column past the bound: a sheet declaring "A1:XFD2002" is not
+            # padded to 16 384 columns per row.
+            rows = sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS + 1, values_only=True)
+            return bounded(rows)
         if name.endswith(".ods"):
             import tablib
 
+            check_zip(content)
             dataset = tablib.Dataset().load(content, format="ods", headers=False)
-            return [list(row) for row in dataset]
+            return bounded(dataset)
+    except ImportFileError:
+        raise
     except Exception as error:  # any parser's failure: the file is not what it claims
         raise ImportFileError(
             _("This file could not be read as %(kind)s.") % {"kind": name.rsplit(".", 1)[-1]}
@@ -208,7 +260,8 @@ class FundingImport:
             if cell_text(cells[columns["label"]]).casefold() in self.lines:
                 break
             count -= 1
-        return count
+        # Totals follow lines: a file whose rows all look so holds lines only.
+        return count or len(rows)
 
     def check_row(self, number, cells, columns, years):
         def get(key):

@@ -316,3 +316,56 @@ def test_import_matches_lines_as_its_preview_did(client, caf_staff, seeded):
     response = client.post(reverse("funding:import_confirm", args=[SLUG]), {"token": token})
     assert response.status_code == 302
     assert FundingLine.objects.filter(convention=seeded, label__icontains="passerelle").count() == 1
+
+
+def upload_file(client, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("funding:import", args=[SLUG]), {"file": SimpleUploadedFile(name, content)}
+    )
+
+
+def test_an_xlsx_declaring_16384_columns_is_read_within_bounds(client, caf_staff, seeded):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Ligne de financement", "Structure", "Catégorie", "Financeur", "Part", 2023])
+    for index in range(2000):
+        sheet.cell(row=index + 2, column=1, value=f"Ligne {index}")
+    sheet["XFD2002"] = "x"  # the sheet now declares A1:XFD2002
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(caf_staff)
+    response = upload_file(client, "large.xlsx", buffer.getvalue())
+    assert response.status_code == 200  # 2 000 new lines (the CAF funds them by default)
+    assert len(response.context["preview"].rows) == 2000
+
+
+def test_too_many_rows_or_columns_are_refused_in_french(client, caf_staff, seeded):
+    header = "Ligne de financement;Structure;Catégorie;Financeur;Part;2023"
+    client.force_login(caf_staff)
+    rows = "\r\n".join(f"Ligne {i};;;CAF du Tarn;CAF;1" for i in range(5001))
+    response = upload_file(client, "rows.csv", f"{header}\r\n{rows}\r\n".encode())
+    assert response.status_code == 400
+    assert "plus de 5" in response.content.decode() and "lignes" in response.content.decode()
+    wide = ";".join(["x"] * 51)
+    response = upload_file(client, "wide.csv", f"{header}\r\n{wide}\r\n".encode())
+    assert response.status_code == 400
+    assert "plus de 50 colonnes" in response.content.decode()
+
+
+def test_a_zip_bomb_is_refused(client, caf_staff, seeded):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (51 * 1024 * 1024))
+    client.force_login(caf_staff)
+    response = upload_file(client, "bomb.xlsx", buffer.getvalue())
+    assert response.status_code == 400
+    assert "plus de 50" in response.content.decode()
