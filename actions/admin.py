@@ -1,13 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
 from conventions.admin import ConventionBoundAdmin
-from conventions.models import Partner
 
 from . import services
+from .forms import sheet_choices
 from .models import (
     ActionSheet,
     Indicator,
@@ -34,33 +32,6 @@ class ProgressNoteInline(admin.StackedInline):
     model = ProgressNote
     extra = 0
     autocomplete_fields = ["author"]
-
-
-def sheet_choices(convention, sheet):
-    """What a sheet of `convention` may link to, as the portal's form offers it: the
-    convention's objectives, domains and members, its signatories (and the communes of a
-    signing EPCI), plus the partners and pilots the sheet already names."""
-    signatories = Q(signatures__convention=convention)
-    named = {"partners": Q(pk__in=[]), "communes": Q(pk__in=[]), "pilots": Q(pk__in=[])}
-    if sheet.pk:
-        named = {
-            "partners": Q(led_action_sheets=sheet) | Q(partner_action_sheets=sheet),
-            "communes": Q(commune_action_sheets=sheet),
-            "pilots": Q(piloted_sheets=sheet),
-        }
-    partners = Partner.objects.filter(signatories | named["partners"]).distinct()
-    communes = Q(kind=Partner.Kind.COMMUNE) & (
-        signatories | Q(epci__signatures__convention=convention)
-    )
-    members = Q(memberships__convention=convention) | named["pilots"]
-    return {
-        "objective": convention.objectives.all(),
-        "domains": convention.domains.all(),
-        "lead_partner": partners,
-        "partners": partners,
-        "communes": Partner.objects.filter(communes | named["communes"]).distinct(),
-        "pilots": get_user_model().objects.filter(members).distinct(),
-    }
 
 
 @admin.register(ActionSheet)

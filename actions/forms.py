@@ -31,6 +31,38 @@ class MemberChoiceField(SafeModelMultipleChoiceField):
         return display_name(obj)
 
 
+def sheet_choices(convention, sheet):
+    """What a sheet of `convention` may link to, in the portal's form and the admin alike: the
+    convention's objectives, domains and members, its signatories (and the communes of a
+    signing EPCI), plus the partners and pilots the sheet already names."""
+    signatories = Q(signatures__convention=convention)
+    named = {"partners": Q(pk__in=[]), "communes": Q(pk__in=[]), "pilots": Q(pk__in=[])}
+    if sheet.pk:
+        named = {
+            "partners": Q(led_action_sheets=sheet) | Q(partner_action_sheets=sheet),
+            "communes": Q(commune_action_sheets=sheet),
+            "pilots": Q(piloted_sheets=sheet),
+        }
+    partners = Partner.objects.filter(signatories | named["partners"]).distinct().order_by("name")
+    communes = Q(kind=Partner.Kind.COMMUNE) & (
+        signatories | Q(epci__signatures__convention=convention)
+    )
+    members = Q(memberships__convention=convention) | named["pilots"]
+    return {
+        "objective": convention.objectives.all(),
+        "domains": convention.domains.all(),
+        "lead_partner": partners,
+        "partners": partners,
+        "communes": Partner.objects.filter(communes | named["communes"])
+        .distinct()
+        .order_by("name"),
+        "pilots": get_user_model()
+        .objects.filter(members)
+        .distinct()
+        .order_by("last_name", "first_name", "username"),
+    }
+
+
 class ScopedModelForm(forms.ModelForm):
     """A model form whose instance belongs to a parent set by the view, not by a field.
 
@@ -94,25 +126,8 @@ class ActionSheetForm(ScopedModelForm):
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.convention = convention
-        self.fields["objective"].queryset = convention.objectives.all()
-        self.fields["domains"].queryset = convention.domains.all()
-        self.fields["pilots"].queryset = convention_members(convention)
-        # Partners of this convention: its signatories, plus those the sheet already names.
-        signatories = Q(signatures__convention=convention)
-        current = Q(pk__in=[])
-        if self.instance.pk:
-            current = Q(led_action_sheets=self.instance) | Q(partner_action_sheets=self.instance)
-        partners = Partner.objects.filter(signatories | current).distinct().order_by("name")
-        self.fields["lead_partner"].queryset = partners
-        self.fields["partners"].queryset = partners
-        communes = Q(kind=Partner.Kind.COMMUNE) & (
-            signatories | Q(epci__signatures__convention=convention)
-        )
-        if self.instance.pk:
-            communes |= Q(commune_action_sheets=self.instance)
-        self.fields["communes"].queryset = (
-            Partner.objects.filter(communes).distinct().order_by("name")
-        )
+        for name, queryset in sheet_choices(convention, self.instance).items():
+            self.fields[name].queryset = queryset
         for name in ("partners", "communes", "pilots"):
             self.fields[name].widget = forms.CheckboxSelectMultiple()
             self.fields[name].widget.choices = self.fields[name].choices
