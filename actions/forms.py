@@ -18,11 +18,14 @@ from ctg_portal.forms import DateInput, OnceForm, not_in_future
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
 
-def convention_members(convention):
-    return (
-        get_user_model()
-        .objects.filter(memberships__convention=convention)
-        .order_by("last_name", "first_name", "username")
+def convention_members(convention, also=None):
+    """The members of a convention (and the users `also` selects), ordered by name."""
+    members = Q(memberships__convention=convention)
+    if also is not None:
+        members |= also
+    users = get_user_model().objects.filter(members)
+    return (users.distinct() if also is not None else users).order_by(
+        "last_name", "first_name", "username"
     )
 
 
@@ -47,7 +50,6 @@ def sheet_choices(convention, sheet):
     communes = Q(kind=Partner.Kind.COMMUNE) & (
         signatories | Q(epci__signatures__convention=convention)
     )
-    members = Q(memberships__convention=convention) | named["pilots"]
     return {
         "objective": convention.objectives.all(),
         "domains": convention.domains.all(),
@@ -56,10 +58,7 @@ def sheet_choices(convention, sheet):
         "communes": Partner.objects.filter(communes | named["communes"])
         .distinct()
         .order_by("name"),
-        "pilots": get_user_model()
-        .objects.filter(members)
-        .distinct()
-        .order_by("last_name", "first_name", "username"),
+        "pilots": convention_members(convention, also=named["pilots"]),
     }
 
 

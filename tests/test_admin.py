@@ -131,15 +131,7 @@ def test_admin_edit_is_recorded_in_history(client, superuser, seeded):
     client.force_login(superuser)
     sheet = seeded.action_sheets.get(number=4)
     response = client.get(admin_url(ActionSheet, "change", sheet.pk))
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if isinstance(value, list):
-            data[name] = [getattr(v, "pk", v) for v in value]
-        elif value is not None:
-            data[name] = getattr(value, "pk", value)
-    data.update({"status": "in_progress", "progress": 30})
+    data = form_data(response, status="in_progress", progress=30)
     for prefix in ("steps", "indicators", "notes"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = client.post(admin_url(ActionSheet, "change", sheet.pk), data)
