@@ -13,12 +13,13 @@ apostrophe, so that no spreadsheet runs them as a formula (OWASP "CSV injection"
 import csv
 import datetime
 import io
-import re
 from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+
+from ctg_portal.validators import CONTROL_CHARACTERS
 
 from .formatting import format_number
 
@@ -31,9 +32,8 @@ CONTENT_TYPES = {
 }
 
 
-# Control characters (NUL, ESC…) that no spreadsheet format can hold: openpyxl refuses them and
-# would fail the whole export. Tab, line feed and carriage return are kept.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters that no spreadsheet format can hold (openpyxl refuses them and would fail the
+# whole export) are stripped from every cell; tab, line feed and carriage return are kept.
 
 
 def neutralise(text):

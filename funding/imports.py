@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from conventions.models import Partner
-from ctg_portal.exports import CONTROL_CHARACTERS, unneutralise
+from ctg_portal.exports import unneutralise
 from ctg_portal.formatting import format_euros
+from ctg_portal.validators import CONTROL_CHARACTERS
 
 from .exports import funding_columns
 from .models import FundingAmount, FundingLine, Structure
