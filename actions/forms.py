@@ -3,6 +3,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from ctg_portal.fields import (
 from ctg_portal.formatting import display_name
 from ctg_portal.forms import DateInput, OnceForm, not_in_future
 
+from . import merge
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
 
@@ -80,6 +82,8 @@ class ActionSheetForm(ScopedModelForm):
     """A fiche action with every field; `version` detects a save made meanwhile by someone else."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The sheet as the form was opened on (signed): the base of a merge with a later save.
+    base = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
     scope_fields = ("convention",)
 
     class Meta:
@@ -133,6 +137,8 @@ class ActionSheetForm(ScopedModelForm):
         if self.instance.pk:
             self.fields["number"].disabled = True
             self.initial.setdefault("version", self.instance.version)
+            if not self.is_bound:
+                self.initial.setdefault("base", merge.sign(merge.state_of(self.instance)))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -174,6 +180,7 @@ class ActionSheetForm(ScopedModelForm):
                 ),
             ),
             "version",
+            "base",
         )
 
 
@@ -293,3 +300,131 @@ class IndicatorValueForm(ScopedModelForm):
 
     def clean_measured_on(self):
         return not_in_future(self.cleaned_data.get("measured_on"))
+
+
+def edit_forms(data, sheet, convention):
+    """The edit page's form and formsets, bound to `data` (None: unbound)."""
+    form = ActionSheetForm(data, instance=sheet, convention=convention)
+    formsets = {
+        "steps": StepFormSet(data, instance=sheet, prefix="steps"),
+        "indicators": IndicatorFormSet(data, instance=sheet, prefix="indicators"),
+    }
+    return form, formsets
+
+
+def post_value(value):
+    """A merge state's value as the form posts it."""
+    return "" if value is None else str(value)
+
+
+def edit_data(result, version, base):
+    """The POST data of the edit form holding a merge's result (`result`, a merge.Merge)."""
+    data = QueryDict(mutable=True)
+    for name, value in result.fields.items():
+        data[name] = post_value(value)
+    for name, ids in result.links.items():
+        data.setlist(name, [str(pk) for pk in ids])
+    data["version"] = str(version)
+    data["base"] = base
+    for section, rows in result.rows.items():
+        existing = [row for row in rows if row["id"] is not None]
+        deleted = [{"id": pk, "DELETE": "on"} for pk in result.deleted[section]]
+        new = [row for row in rows if row["id"] is None]
+        ordered = existing + deleted + new
+        data[f"{section}-TOTAL_FORMS"] = str(len(ordered))
+        data[f"{section}-INITIAL_FORMS"] = str(len(existing) + len(deleted))
+        for index, row in enumerate(ordered):
+            for name, value in row.items():
+                if name == "id" and value is None:
+                    continue
+                data[f"{section}-{index}-{name}"] = post_value(value)
+    return data
+
+
+def apply_choices(data, base):
+    """The POST data with the user's choices applied to the conflicts the form was shown with:
+    "theirs" puts back the colleague's value (held by the base). The keys left unchosen."""
+    data = data.copy()
+    unchosen = []
+    for conflict in base.get("pending", []):
+        key = conflict["key"]
+        choice = data.get(f"keep.{key}")
+        if choice not in ("theirs", "mine"):
+            unchosen.append(conflict)
+            continue
+        if choice == "mine":
+            continue
+        section, *rest = key.split(".")
+        if section == "fields":
+            data[rest[0]] = post_value(base["fields"][rest[0]])
+        elif section == "links":
+            data.setlist(rest[0], [str(pk) for pk in base["links"][rest[0]]])
+        else:
+            row_id, name = rest
+            value = base.get(section, {}).get(row_id, {}).get(name)
+            total = int(data.get(f"{section}-TOTAL_FORMS") or 0)
+            for index in range(min(total, FORMSET_LIMITS["absolute_max"])):
+                if data.get(f"{section}-{index}-id") == row_id:
+                    data[f"{section}-{index}-{name}"] = post_value(value)
+    return data, unchosen
+
+
+def bounded_count(data, key):
+    try:
+        return max(0, min(int(data.get(key) or 0), FORMSET_LIMITS["absolute_max"]))
+    except ValueError:
+        return 0
+
+
+def without_vanished_rows(data, sheet, base):
+    """The POST data without the steps and indicators deleted meanwhile by someone else.
+
+    A row the form showed (it is in the signed base) that no longer exists is dropped when the
+    user left it as it was (the deletion stands), and posted as a new row when the user changed
+    it (nothing typed is lost). Returns the data and the number of rows kept that way."""
+    revived = 0
+    if not base:
+        return data, revived
+    data = data.copy()
+    for section, (model, names) in merge.ROWS.items():
+        total = bounded_count(data, f"{section}-TOTAL_FORMS")
+        initial = min(bounded_count(data, f"{section}-INITIAL_FORMS"), total)
+        seen = base.get(section, {})
+        ids = {index: data.get(f"{section}-{index}-id", "") for index in range(initial)}
+        candidates = [pk for pk in ids.values() if pk in seen]
+        existing = {
+            str(pk) for pk in model.objects.filter(pk__in=candidates).values_list("pk", flat=True)
+        }
+        vanished = [index for index, pk in ids.items() if pk in seen and pk not in existing]
+        if not vanished:
+            continue
+        fields = [*names, "id", "DELETE"]
+        forms_data = [
+            {name: data.getlist(f"{section}-{index}-{name}") for name in fields}
+            for index in range(total)
+        ]
+        kept, new = [], []
+        for index, row in enumerate(forms_data):
+            if index not in vanished:
+                (kept if index < initial else new).append(row)
+                continue
+            if row["DELETE"] and row["DELETE"][0] not in ("", "false", "off"):
+                continue
+            before = seen[ids[index]]
+            changed = any(
+                (row[name][0].strip() if row[name] else "") != post_value(before.get(name))
+                for name in names
+            )
+            if changed:
+                revived += 1
+                new.insert(0, {**row, "id": []})
+        for index in range(total):
+            for name in fields:
+                data.pop(f"{section}-{index}-{name}", None)
+        for index, row in enumerate(kept + new):
+            for name, values in row.items():
+                if values:
+                    data.setlist(f"{section}-{index}-{name}", values)
+        data[f"{section}-TOTAL_FORMS"] = str(len(kept) + len(new))
+        data[f"{section}-INITIAL_FORMS"] = str(len(kept))
+    return data, revived

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import merge
+from .forms import edit_data
 from .history import SheetHistory
 from .models import ActionSheet, Step, one_history_record
 
@@ -17,6 +21,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
     from django.forms import BaseInlineFormSet
+    from django.http import QueryDict
 
     from .forms import ActionSheetForm, NoteForm
     from .history import Entry
@@ -80,6 +85,76 @@ def save_sheet(
         formset.instance = sheet
         formset.save()
     return sheet
+
+
+@dataclass
+class EditOutcome:
+    """What became of an edit: saved (`sheet`, with the colleague's changes merged in when
+    `merged`), or forms to show again: a merge with conflicts for the user to resolve, or the
+    merged input refused by validation."""
+
+    sheet: ActionSheet | None = None
+    merged: merge.Merge | None = None
+    conflicts: list[merge.Conflict] = field(default_factory=list)
+    forms: tuple | None = None  # (form, formsets) to show again
+    entries: list[Entry] = field(default_factory=list)  # what changed meanwhile
+
+
+MERGE_ATTEMPTS = 3
+
+
+def save_sheet_merging(
+    form: ActionSheetForm,
+    formsets: dict[str, BaseInlineFormSet],
+    base: dict | None,
+    bind: Callable[[QueryDict, ActionSheet], tuple],
+) -> EditOutcome:
+    """Save valid edit forms; if the sheet changed since the form's version (or the form
+    carries none), merge the user's input with the current sheet (actions.merge) and save the
+    result when nothing conflicts. `bind(data, sheet)` builds the forms for merged data."""
+    sheet = form.instance
+    expected = form.cleaned_data.get("version")
+    if expected is not None:
+        try:
+            return EditOutcome(sheet=save_sheet(form, list(formsets.values()), expected))
+        except StaleSheet:
+            pass
+    mine = merge.state_of_forms(form, formsets)
+    base_version = base["version"] if base else expected
+    for _attempt in range(MERGE_ATTEMPTS):
+        try:
+            return merge_and_save(sheet, mine, base, base_version, bind)
+        except StaleSheet:
+            continue  # saved again meanwhile (SQLite takes no row lock): merge with that one
+    raise StaleSheet(sheet, [])
+
+
+@transaction.atomic
+def merge_and_save(sheet, mine, base, base_version, bind) -> EditOutcome:
+    """One merge of the user's input with the current sheet, the sheet's row locked meanwhile
+    (PostgreSQL), so that merges of one sheet run one after the other."""
+    current = ActionSheet.objects.select_for_update().get(pk=sheet.pk)
+    theirs = merge.state_of(current)
+    result = merge.merge(base, theirs, mine)
+    if result.conflicts:
+        merge.attribute(result.conflicts, current, base_version)
+        merge.describe(result.conflicts, theirs)
+        data = edit_data(
+            result, current.version, merge.sign(theirs, merge.pending(result.conflicts))
+        )
+        new_form, new_formsets = bind(data, current)
+        all([new_form.is_valid(), *(f.is_valid() for f in new_formsets.values())])
+        return EditOutcome(
+            conflicts=result.conflicts,
+            forms=(new_form, new_formsets),
+            entries=changes_since(current, base_version or 0),
+        )
+    data = edit_data(result, current.version, merge.sign(theirs))
+    new_form, new_formsets = bind(data, current)
+    if not all([new_form.is_valid(), *(f.is_valid() for f in new_formsets.values())]):
+        return EditOutcome(forms=(new_form, new_formsets))
+    saved = save_sheet(new_form, list(new_formsets.values()), current.version)
+    return EditOutcome(sheet=saved, merged=result)
 
 
 @transaction.atomic

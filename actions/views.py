@@ -11,7 +11,7 @@ from ctg_portal.exports import export_response
 from ctg_portal.forms import save_or_clash, submit_once
 from ctg_portal.http import post_to, posted
 
-from . import queries, services
+from . import merge, queries, services
 from .charts import indicator_chart
 from .exports import SheetExporter
 from .filters import SheetFilterForm
@@ -22,6 +22,9 @@ from .forms import (
     NoteForm,
     StepDoneForm,
     StepFormSet,
+    apply_choices,
+    edit_forms,
+    without_vanished_rows,
 )
 from .history import SheetHistory
 from .models import ActionSheet, Indicator, IndicatorValue, Step
@@ -117,25 +120,34 @@ def sheet_detail(request, slug, number):
 def sheet_edit(request, slug, number):
     access, sheet = get_editable_sheet_or_403(request, slug, number)
     convention = access.convention
-    form = ActionSheetForm(posted(request), instance=sheet, convention=convention)
-    steps = StepFormSet(posted(request), instance=sheet, prefix="steps")
-    indicators = IndicatorFormSet(posted(request), instance=sheet, prefix="indicators")
-    conflict = None
-    if request.method == "POST" and all([form.is_valid(), steps.is_valid(), indicators.is_valid()]):
-        expected = form.cleaned_data.get("version") or sheet.version
-        try:
-            sheet = services.save_sheet(form, [steps, indicators], expected)
-        except services.StaleSheet as stale:
-            conflict = stale.entries
-            # The next save, made knowingly, applies over the current version.
-            data = request.POST.copy()
-            data["version"] = stale.sheet.version
-            form = ActionSheetForm(data, instance=sheet, convention=convention)
-            form.is_valid()
-            form.add_error(None, _("This sheet was changed by someone else while you edited it."))
+    data = posted(request)
+    base = merge.unsign(data.get("base"), sheet) if data is not None else None
+    unchosen, revived = [], 0
+    if data is not None:
+        data, revived = without_vanished_rows(data, sheet, base)
+    if data is not None and base and base.get("pending"):
+        data, unchosen = apply_choices(data, base)
+    form, formsets = edit_forms(data, sheet, convention)
+    conflicts, entries = None, []
+    if request.method == "POST" and all(
+        [form.is_valid(), *(formset.is_valid() for formset in formsets.values())]
+    ):
+        if unchosen:
+            conflicts = merge.from_pending(unchosen)
+            form.add_error(
+                None, _("Choose which value to keep for each change made on both sides.")
+            )
         else:
-            saved_message(request, sheet)
-            return redirect("actions:detail", slug=slug, number=sheet.number)
+            outcome = save_edit(request, form, formsets, base, convention)
+            if outcome.sheet is not None:
+                if outcome.merged is not None:
+                    outcome.merged.revived.extend(["row"] * revived)
+                saved_message(request, outcome.sheet, outcome.merged)
+                return redirect("actions:detail", slug=slug, number=outcome.sheet.number)
+            form, formsets = outcome.forms
+            sheet = form.instance
+            if outcome.conflicts:
+                conflicts, entries = outcome.conflicts, outcome.entries
     return render(
         request,
         "actions/sheet_form.html",
@@ -144,16 +156,52 @@ def sheet_edit(request, slug, number):
             "convention": convention,
             "sheet": sheet,
             "form": form,
-            "steps": steps,
-            "indicators": indicators,
-            "conflict": conflict,
+            "steps": formsets["steps"],
+            "indicators": formsets["indicators"],
+            "conflicts": conflicts,
+            "conflict": entries if conflicts is not None else None,
         },
-        status=(409 if conflict is not None else 400) if request.method == "POST" else 200,
+        status=(409 if conflicts is not None else 400) if request.method == "POST" else 200,
     )
 
 
-def saved_message(request, sheet):
+def save_edit(request, form, formsets, base, convention):
+    """Save, merging with what was saved meanwhile (actions.services.save_sheet_merging)."""
+
+    def bind(data, current):
+        return edit_forms(data, current, convention)
+
+    try:
+        return services.save_sheet_merging(form, formsets, base, bind)
+    except services.StaleSheet:
+        # Saved again and again while merging: the user's input is shown to save once more.
+        form.add_error(None, _("This sheet is being saved by others right now: save again."))
+        return services.EditOutcome(forms=(form, formsets))
+
+
+def merged_message(merged):
+    kept = merge.kept_labels(merged)
+    message = (
+        _(
+            "It was saved meanwhile by someone else: your changes were merged with theirs, "
+            "which are kept (%(fields)s)."
+        )
+        % {"fields": ", ".join(kept)}
+        if kept
+        else _("It was saved meanwhile by someone else: your changes were applied to that version.")
+    )
+    if merged.revived:
+        message += " " + _(
+            "%(count)s step(s) or indicator(s) deleted on one side and changed on the other were "
+            "kept: delete them again if needed."
+        ) % {"count": len(merged.revived)}
+    return message
+
+
+def saved_message(request, sheet, merged=None):
     messages.success(request, _("Sheet %(number)s saved.") % {"number": sheet.number})
+    if merged is not None:
+        messages.info(request, merged_message(merged))
     if sheet.status == ActionSheet.Status.DONE:
         messages.info(request, _("A completed sheet is at 100 %: its progress was set to 100 %."))
     convention = sheet.convention
@@ -205,6 +253,7 @@ def sheet_create(request, slug):
             "form": form,
             "steps": steps,
             "indicators": indicators,
+            "conflicts": None,
             "conflict": None,
         },
         status=400 if request.method == "POST" else 200,

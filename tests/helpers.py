@@ -2,6 +2,7 @@
 
 import secrets
 
+from actions import merge
 from ctg_portal.forms import ISO_DATE
 
 
@@ -60,6 +61,8 @@ def sheet_edit_payload(sheet, steps=None, indicators=None, **changes):
         "partners": [p.pk for p in sheet.partners.all()],
         "communes": [p.pk for p in sheet.communes.all()],
         "version": sheet.version,
+        # The sheet as the form was opened on, signed: the base of a merge.
+        "base": merge.sign(merge.state_of(sheet)) if sheet.pk else "",
     }
     if steps is None:
         steps = [

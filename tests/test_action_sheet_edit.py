@@ -100,7 +100,7 @@ def test_admin_edits_appear_in_the_history(client, superuser, sheet):
     assert entries[0].changes[0].new == "bloquée"
 
 
-def test_stale_save_is_refused_and_nothing_is_lost(client, coordinator, pilot, sheet):
+def test_stale_save_merges_and_nothing_is_lost(client, coordinator, pilot, sheet):
     # Both open the form at version 1.
     client.force_login(pilot)
     pilot_payload = sheet_edit_payload(sheet, progress=10, goals="Le texte du pilote")
@@ -108,24 +108,42 @@ def test_stale_save_is_refused_and_nothing_is_lost(client, coordinator, pilot, s
     other.force_login(coordinator)
     assert other.post(edit_url(), sheet_edit_payload(sheet, status="paused")).status_code == 302
 
-    response = client.post(edit_url(), pilot_payload)
-    assert response.status_code == 409
-    html = response.content.decode()
-    assert "Cette fiche a été modifiée par quelqu’un d’autre" in html
-    assert "Statut\u00a0: à lancer → en pause" in html.replace("&nbsp;", "\u00a0")
-    assert coordinator.get_full_name() in html
-    assert "Le texte du pilote" in html  # the pilot's input is kept
+    # Different fields: the pilot's save merges with the coordinator's (tests/test_sheet_merge).
+    assert client.post(edit_url(), pilot_payload).status_code == 302
     sheet.refresh_from_db()
-    assert sheet.status == "paused" and sheet.goals == "" and sheet.progress == 0
-    # Saving again, knowingly, applies the pilot's input over the new version.
-    form = response.context["form"]
-    assert form["version"].value() == 2
-    data = dict(pilot_payload, version=2)
-    assert client.post(edit_url(), data).status_code == 302
-    sheet.refresh_from_db()
-    assert (sheet.goals, sheet.progress, sheet.version) == ("Le texte du pilote", 10, 3)
+    assert (sheet.status, sheet.goals, sheet.progress, sheet.version) == (
+        "paused",
+        "Le texte du pilote",
+        10,
+        3,
+    )
     # Created, the pilot named (by the fixture), the coordinator's save, the pilot's save.
     assert sheet.history.count() == 4
+
+
+def test_stale_save_of_one_field_is_refused_and_input_kept(client, coordinator, pilot, sheet):
+    client.force_login(pilot)
+    pilot_payload = sheet_edit_payload(sheet, progress=10, goals="Le texte du pilote")
+    other = client.__class__()
+    other.force_login(coordinator)
+    payload = sheet_edit_payload(sheet, status="paused", goals="Le texte de la coordination")
+    assert other.post(edit_url(), payload).status_code == 302
+
+    response = client.post(edit_url(), pilot_payload)
+    assert response.status_code == 409
+    html = response.content.decode().replace("&nbsp;", "\u00a0")
+    assert "Cette fiche a été modifiée par quelqu’un d’autre" in html
+    assert "Statut\u00a0: à lancer → en pause" in html  # everything saved meanwhile
+    assert coordinator.get_full_name() in html
+    assert "Le texte du pilote" in html and "Le texte de la coordination" in html
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.goals, sheet.progress) == (
+        "paused",
+        "Le texte de la coordination",
+        0,
+    )
+    form = response.context["form"]
+    assert form["version"].value() == "2"
 
 
 @pytest.mark.parametrize(
@@ -380,12 +398,14 @@ def test_conflict_shows_the_links_changed_meanwhile(client, coordinator, pilot, 
     other = client.__class__()
     other.force_login(coordinator)
     commune = seeded.signatories.get(name="Albine")
-    payload = sheet_edit_payload(sheet, communes=[commune.pk])
+    payload = sheet_edit_payload(sheet, communes=[commune.pk], progress=20)
     assert other.post(edit_url(), payload).status_code == 302
     response = client.post(edit_url(), pilot_payload)
     assert response.status_code == 409
     html = response.content.decode().replace("&nbsp;", "\u00a0")
     assert "Communes concernées\u00a0: — → Albine" in html
+    # The commune added meanwhile is kept in the merged form.
+    assert response.context["form"]["communes"].value() == [str(commune.pk)]
 
 
 def test_texts_dates_and_archiving_read_as_before(client, coordinator, sheet):
