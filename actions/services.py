@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -130,7 +130,13 @@ def save_sheet_merging(
 
 
 @transaction.atomic
-def merge_and_save(sheet, mine, base, base_version, bind) -> EditOutcome:
+def merge_and_save(
+    sheet: ActionSheet,
+    mine: dict[str, Any],
+    base: dict[str, Any] | None,
+    base_version: int | None,
+    bind: Callable[[QueryDict, ActionSheet], tuple],
+) -> EditOutcome:
     """One merge of the user's input with the current sheet, the sheet's row locked meanwhile
     (PostgreSQL), so that merges of one sheet run one after the other."""
     current = ActionSheet.objects.select_for_update().get(pk=sheet.pk)
