@@ -56,7 +56,11 @@ dev: $(VENV)/.installed-dev
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-k funding -x"`.
+# The browser tests run whenever Chromium and Java are here; the Nu HTML checker comes from the
+# npm registry (`npm ci`, run here when npm is present). What is skipped is said in one line.
 test: $(VENV)/.installed-dev
+	@if command -v npm >/dev/null 2>&1 && [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 quality: $(VENV)/.installed-dev

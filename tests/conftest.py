@@ -99,3 +99,18 @@ def outsider(other_convention):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One closing line when tests were skipped: how many, why, and how to run them."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reasons.setdefault(reason.removeprefix("Skipped: "), []).append(report)
+    for reason, reports in sorted(reasons.items(), key=lambda item: -len(item[1])):
+        browser = any("/e2e/" in report.nodeid for report in reports)
+        how = " Install them and run `make test` again." if browser else ""
+        terminalreporter.write_line(f"{len(reports)} skipped: {reason}{how}", yellow=True)

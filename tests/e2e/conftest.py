@@ -48,11 +48,7 @@ def _orm_beside_playwright():
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    require(
-        os.path.exists(CHROMIUM),
-        f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-        "or set CHROMIUM_PATH to run the browser tests.",
-    )
+    require_tools()
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 
 
@@ -60,10 +56,28 @@ VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "bu
 VNU_JAR = VNU_JAR / "vnu.jar"
 
 
-def require(condition, reason):
-    """Skip with `reason` where a tool is missing; fail instead in CI (CTG_REQUIRE_BROWSER)."""
-    if condition:
+def missing_tools():
+    """What the browser tests need and this machine lacks, all named at once."""
+    missing = []
+    if not os.path.exists(CHROMIUM):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)")
+    if not shutil.which("java"):
+        missing.append("Java, for the Nu HTML checker (apt-get install default-jre-headless)")
+    if not VNU_JAR.exists():
+        missing.append("the Nu HTML checker (npm ci; `make test` runs it when npm is present)")
+    return missing
+
+
+SKIP_PREFIX = "Browser tests not run, missing: "
+
+
+def require_tools():
+    """Skip where a tool is missing, naming every missing one; fail instead in CI
+    (CTG_REQUIRE_BROWSER)."""
+    missing = missing_tools()
+    if not missing:
         return
+    reason = SKIP_PREFIX + "; ".join(missing) + "."
     if os.environ.get("CTG_REQUIRE_BROWSER"):
         pytest.fail(reason + " CTG_REQUIRE_BROWSER is set: browser tests must run.")
     pytest.skip(reason)
@@ -75,10 +89,7 @@ def valid_html(page, tmp_path):
 
     The pages are collected as they arrive and checked in one run of vnu.jar at the end.
     """
-    require(
-        VNU_JAR.exists() and shutil.which("java"),
-        f"No Nu HTML checker at {VNU_JAR} (run `npm ci`; it needs Java).",
-    )
+    require_tools()
     files = []
 
     def collect(response):
