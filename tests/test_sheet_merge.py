@@ -238,7 +238,7 @@ def test_a_forged_base_is_ignored(two, sheet):
 def form_data(response):
     """The POST data of the form a response shows, as the browser would send it back."""
     form = response.context["form"]
-    data = {key: value for key, value in form.data.items()}
+    data = dict(form.data.items())
     for name in ("domains", "pilots", "partners", "communes"):
         data[name] = form.data.getlist(name)
     return data
