@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from conventions.models import Domain, StrategicObjective
 from ctg_portal.fields import SafeModelChoiceField
 from ctg_portal.formatting import display_name
+from ctg_portal.validators import CONTROL_CHARACTERS
 
 from . import queries
 from .forms import convention_members
@@ -37,10 +38,23 @@ class PilotChoiceField(SafeModelChoiceField):
         return display_name(obj)
 
 
+class SearchField(forms.CharField):
+    """A search text with its control characters (NUL, ESC…) left out, before Django's own
+    validators refuse a NUL: a link or a paste holding one searches for the rest, never a
+    500, and the box shows the text searched."""
+
+    def to_python(self, value):
+        return CONTROL_CHARACTERS.sub("", super().to_python(value))
+
+    def bound_data(self, data, initial):
+        data = super().bound_data(data, initial)
+        return CONTROL_CHARACTERS.sub("", data) if isinstance(data, str) else data
+
+
 class SheetFilterForm(forms.Form):
     """Field names are the query string's parameters, in French like the URLs."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = SearchField(label=_("Search"), required=False, max_length=200)
     objectif = ObjectiveChoiceField(
         label=_("Objective"),
         queryset=StrategicObjective.objects.none(),

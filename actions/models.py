@@ -18,6 +18,7 @@ from conventions.models import (
     StrategicObjective,
     keep_links_within_convention,
 )
+from ctg_portal.validators import no_control_characters
 
 
 class ActionSheetQuerySet(models.QuerySet):
@@ -149,7 +150,7 @@ class ActionSheet(models.Model):
         verbose_name=_("convention"),
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=400)
+    title = models.CharField(_("title"), max_length=400, validators=[no_control_characters])
     objective = models.ForeignKey(
         StrategicObjective,
         on_delete=models.PROTECT,
@@ -159,9 +160,11 @@ class ActionSheet(models.Model):
     domains = models.ManyToManyField(
         Domain, blank=True, related_name="action_sheets", verbose_name=_("domains")
     )
-    description = models.TextField(_("description"), blank=True)
-    goals = models.TextField(_("goals"), blank=True)
-    target_publics = models.TextField(_("target publics"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[no_control_characters])
+    goals = models.TextField(_("goals"), blank=True, validators=[no_control_characters])
+    target_publics = models.TextField(
+        _("target publics"), blank=True, validators=[no_control_characters]
+    )
     lead_partner = models.ForeignKey(
         Partner,
         on_delete=models.PROTECT,
@@ -176,7 +179,9 @@ class ActionSheet(models.Model):
         related_name="piloted_sheets",
         verbose_name=_("pilots"),
     )
-    elected_referent = models.CharField(_("elected referent"), max_length=200, blank=True)
+    elected_referent = models.CharField(
+        _("elected referent"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     partners = models.ManyToManyField(
         Partner, blank=True, related_name="partner_action_sheets", verbose_name=_("partners")
     )
@@ -280,7 +285,7 @@ class Step(models.Model):
     sheet = models.ForeignKey(
         ActionSheet, on_delete=models.CASCADE, related_name="steps", verbose_name=_("action sheet")
     )
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[no_control_characters])
     due_on = models.DateField(_("due date"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=1)
@@ -308,8 +313,10 @@ class Indicator(models.Model):
         related_name="indicators",
         verbose_name=_("action sheet"),
     )
-    label = models.CharField(_("label"), max_length=300)
-    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    label = models.CharField(_("label"), max_length=300, validators=[no_control_characters])
+    unit = models.CharField(
+        _("unit"), max_length=50, blank=True, validators=[no_control_characters]
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RESULT)
     baseline = models.DecimalField(
         _("baseline"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -335,7 +342,9 @@ class IndicatorValue(models.Model):
     )
     measured_on = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    comment = models.CharField(
+        _("comment"), max_length=500, blank=True, validators=[no_control_characters]
+    )
 
     class Meta:
         verbose_name = _("indicator value")
@@ -366,7 +375,7 @@ class ProgressNote(models.Model):
         related_name="progress_notes",
         verbose_name=_("author"),
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), validators=[no_control_characters])
     is_public = models.BooleanField(
         _("publishable"),
         default=False,

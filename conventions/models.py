@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ctg_portal.validators import no_control_characters
+
 from .validators import INSEE_CODE_RE, SIREN_RE, validate_insee_code, validate_siren
 
 MIN_YEAR = 2000
@@ -24,7 +26,7 @@ class Partner(models.Model):
         ASSOCIATION = "association", _("association")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     insee_code = models.CharField(
         _("INSEE code"),
@@ -124,8 +126,8 @@ class Convention(models.Model):
         ENDED = "ended", _("ended")
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    title = models.CharField(_("title"), max_length=250)
-    territory = models.CharField(_("territory"), max_length=200)
+    title = models.CharField(_("title"), max_length=250, validators=[no_control_characters])
+    territory = models.CharField(_("territory"), max_length=200, validators=[no_control_characters])
     start_year = models.PositiveSmallIntegerField(_("first year"))
     end_year = models.PositiveSmallIntegerField(_("last year"))
     signed_on = models.DateField(_("signature date"), null=True, blank=True)
@@ -211,8 +213,12 @@ class Signatory(models.Model):
         Partner, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("partner")
     )
     signed_on = models.DateField(_("signature date"), null=True, blank=True)
-    signer_name = models.CharField(_("signed by"), max_length=200, blank=True)
-    signer_title = models.CharField(_("as"), max_length=200, blank=True)
+    signer_name = models.CharField(
+        _("signed by"), max_length=200, blank=True, validators=[no_control_characters]
+    )
+    signer_title = models.CharField(
+        _("as"), max_length=200, blank=True, validators=[no_control_characters]
+    )
 
     class Meta:
         verbose_name = _("signatory")
@@ -244,7 +250,7 @@ class Domain(OrderedInConvention):
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="domains", verbose_name=_("convention")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
 
     class Meta(OrderedInConvention.Meta):
         verbose_name = _("domain")
@@ -268,7 +274,7 @@ class Challenge(OrderedInConvention):
         related_name="challenges",
         verbose_name=_("convention"),
     )
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[no_control_characters])
 
     class Meta(OrderedInConvention.Meta):
         verbose_name = _("challenge")
@@ -293,7 +299,7 @@ class StrategicObjective(models.Model):
         verbose_name=_("convention"),
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=400)
+    title = models.CharField(_("title"), max_length=400, validators=[no_control_characters])
     challenges = models.ManyToManyField(
         Challenge, blank=True, related_name="objectives", verbose_name=_("challenges")
     )

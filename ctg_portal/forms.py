@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .validators import no_control_characters
+
 T = TypeVar("T")
 
 ISO_DATE = "%Y-%m-%d"
@@ -58,7 +60,12 @@ def save_or_clash(form: forms.BaseForm, save: Callable[[], T]) -> T | None:
 class OnceForm(forms.Form):
     """Mixin field of forms whose post must write once: a token drawn when the form is shown."""
 
-    submission = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+    submission = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        min_length=16,
+        validators=[no_control_characters],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
