@@ -2,12 +2,13 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Domain, StrategicObjective
 from ctg_portal.fields import SafeModelChoiceField
 from ctg_portal.formatting import display_name
+from ctg_portal.text import search_key
 from ctg_portal.validators import CONTROL_CHARACTERS
 
 from . import queries
@@ -138,11 +139,10 @@ class SheetFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("q"):
-            words = data["q"].split()
-            for word in words:
-                queryset = queryset.filter(
-                    Q(title__icontains=word) | Q(description__icontains=word)
-                )
+            # Each word, accents and case left out, in the title, description, goals or
+            # publics (ActionSheet.search_text): "numerique" finds "numérique".
+            for word in search_key(data["q"]).split():
+                queryset = queryset.filter(search_text__contains=word)
         if data.get("objectif"):
             queryset = queryset.filter(objective=data["objectif"])
         if data.get("domaine"):

@@ -2,7 +2,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, UniqueConstraint
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,12 +71,39 @@ class ScopedModelForm(forms.ModelForm):
     Django leaves out of uniqueness checks the fields a form does not show; the parent
     (`scope_fields`) is part of the unique constraints, so it must be checked too — else a
     duplicate would reach the database.
+
+    A clash with such a constraint (the parent and one field of the form: a sheet's number
+    within its convention) is that field's error, flagged beside it: Django reports a
+    constraint with its own message as the form's.
     """
 
     scope_fields = ()
 
     def _get_validation_exclusions(self):
         return super()._get_validation_exclusions() - set(self.scope_fields)
+
+    def clash_fields(self):
+        """{message of a unique constraint on the parent and one field of the form: that field}."""
+        fields = {}
+        for constraint in self._meta.model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or constraint.condition is not None:
+                continue
+            names = set(constraint.fields) - set(self.scope_fields)
+            if len(names) == 1 and (name := names.pop()) in self.fields:
+                fields[str(constraint.get_violation_error_message())] = name
+        return fields
+
+    def _update_errors(self, errors):
+        # Every model error goes through here: the form's validation, and
+        # ctg_portal.forms.save_or_clash when the database refused a clash.
+        clashes = self.clash_fields()
+        if clashes and hasattr(errors, "error_dict") and NON_FIELD_ERRORS in errors.error_dict:
+            by_field = {name: list(items) for name, items in errors.error_dict.items()}
+            for error in by_field.pop(NON_FIELD_ERRORS):
+                name = clashes.get(str(error.message), NON_FIELD_ERRORS)
+                by_field.setdefault(name, []).append(error)
+            errors = ValidationError(by_field)
+        super()._update_errors(errors)
 
 
 class ActionSheetForm(ScopedModelForm):
@@ -84,6 +112,13 @@ class ActionSheetForm(ScopedModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The sheet as the form was opened on (signed): the base of a merge with a later save.
     base = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    # Shown when a pilot unticks themselves (see asks_to_confirm_leaving).
+    leave_pilots = forms.BooleanField(
+        label=_(
+            "I confirm I withdraw from this sheet's pilots (I will no longer be able to edit it)"
+        ),
+        required=False,
+    )
     scope_fields = ("convention",)
 
     class Meta:
@@ -142,6 +177,10 @@ class ActionSheetForm(ScopedModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        # The fields with their errors, without crispy-forms' box of the form's own errors: the
+        # page lists every error once, above the form (templates/includes/error_summary.html).
+        self.helper.template = "actions/includes/sheet_fields.html"
+        self.pilots_column = Div("pilots", css_class="col-md-4")
         self.helper.layout = Layout(
             Fieldset(
                 _("Sheet"),
@@ -173,7 +212,7 @@ class ActionSheetForm(ScopedModelForm):
                     css_class="row",
                 ),
                 Div(
-                    Div("pilots", css_class="col-md-4"),
+                    self.pilots_column,
                     Div("partners", css_class="col-md-4"),
                     Div("communes", css_class="col-md-4"),
                     css_class="row",
@@ -182,6 +221,29 @@ class ActionSheetForm(ScopedModelForm):
             "version",
             "base",
         )
+
+    def asks_to_confirm_leaving(self, access):
+        """True when the user unticked themselves from the pilots without confirming it, and
+        would lose the right to edit the sheet: a pilot edits only the sheets they pilot,
+        coordinators every sheet (actions.perms.can_edit_sheet). The pilots field then tells
+        them, and the box to confirm is shown beside it; the form is not to be saved.
+
+        Called on a valid form of a sheet the user may edit (a pilot of it, or a coordinator).
+        """
+        if access.is_coordinator or self.cleaned_data.get("leave_pilots"):
+            return False
+        if any(user.pk == access.user.pk for user in self.cleaned_data.get("pilots") or []):
+            return False
+        self.add_error(
+            "pilots",
+            _(
+                "You are removing yourself from this sheet's pilots: you will no longer be able "
+                "to edit it (only its pilots and the coordinators can). Tick yourself again, or "
+                "confirm it below."
+            ),
+        )
+        self.pilots_column.fields.append("leave_pilots")
+        return True
 
 
 class StepForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -18,6 +19,7 @@ from conventions.models import (
     StrategicObjective,
     keep_links_within_convention,
 )
+from ctg_portal.text import SearchKeyField
 from ctg_portal.validators import no_control_characters
 
 
@@ -117,7 +119,8 @@ class SheetHistoricalRecords(HistoricalRecords):
 
 # The many-to-many fields the sheet's history records with it (one table of rows each).
 LINK_FIELDS = ["domains", "pilots", "partners", "communes"]
-sheet_records = SheetHistoricalRecords(m2m_fields=LINK_FIELDS)
+# The search column is computed from fields the records hold: not recorded itself.
+sheet_records = SheetHistoricalRecords(m2m_fields=LINK_FIELDS, excluded_fields=["search_text"])
 
 
 @functools.cache
@@ -207,6 +210,13 @@ class ActionSheet(models.Model):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
+    # What the search box compares, accents and case left out (ctg_portal.text.search_key).
+    search_text = SearchKeyField(
+        _("search text"), sources=["title", "description", "goals", "target_publics"]
+    )
+
+    # Set by complete_if_done when it moved the progress to 100: the user is told, once.
+    progress_set_to_100 = False
 
     history = sheet_records
     objects = ActionSheetQuerySet.as_manager()
@@ -255,14 +265,26 @@ class ActionSheet(models.Model):
     def save(self, *args, **kwargs):
         self.complete_if_done()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "status" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "progress"}
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            if "status" in update_fields:
+                update_fields.add("progress")
+            if update_fields & set(self._meta.get_field("search_text").sources):
+                update_fields.add("search_text")
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 
     def complete_if_done(self):
-        """Completed means 100 %: the status brings the progress with it (the one place)."""
-        if self.status == self.Status.DONE:
-            self.progress = 100
+        """Completed means 100 %: the status brings the progress with it (the one place).
+
+        True when it moved the progress (also kept in `progress_set_to_100`, for the message
+        that tells it): a sheet already at 100 % is not told again.
+        """
+        if self.status != self.Status.DONE or self.progress == 100:
+            return False
+        self.progress = 100
+        self.progress_set_to_100 = True
+        return True
 
     def clean(self):
         # Before the constraints are validated (full_clean): a form posting "completed" at
@@ -436,3 +458,14 @@ def write_history(sheet):
 
 
 keep_links_within_convention(ActionSheet._meta.get_field("domains"))
+
+
+def fill_search_text_when_loaded(sender, instance, raw, **kwargs):
+    """loaddata saves a sheet as its fixture has it (raw, without the fields' pre_save): its
+    search text is computed all the same (a hand-written fixture may leave it out)."""
+    if raw:
+        field = sender._meta.get_field("search_text")
+        instance.search_text = field.key_of(instance)
+
+
+pre_save.connect(fill_search_text_when_loaded, sender=ActionSheet)

@@ -178,7 +178,9 @@ def add_note(sheet: ActionSheet, form: NoteForm, author: User) -> ProgressNote:
     """Record a follow-up note, and the status or progress it brings, as one version.
 
     A status or progress change is refused (StaleSheet) when the sheet changed since the user
-    loaded the page: they decided on figures that are no longer the current ones.
+    loaded the page: they decided on figures that are no longer the current ones. A note that
+    completes the sheet below 100 % brings its progress to 100 (ActionSheet.complete_if_done,
+    in its save()): `sheet.progress_set_to_100` then tells the view to say so.
     """
     changes = form.sheet_changes()
     if changes:

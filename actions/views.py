@@ -137,6 +137,8 @@ def sheet_edit(request, slug, number):
             form.add_error(
                 None, _("Choose which value to keep for each change made on both sides.")
             )
+        elif form.asks_to_confirm_leaving(access):
+            pass  # a pilot unticked themselves: the form asks them to confirm it (400)
         else:
             outcome = save_edit(request, form, formsets, base, convention)
             if outcome.sheet is not None:
@@ -202,7 +204,7 @@ def saved_message(request, sheet, merged=None):
     messages.success(request, _("Sheet %(number)s saved.") % {"number": sheet.number})
     if merged is not None:
         messages.info(request, merged_message(merged))
-    if sheet.status == ActionSheet.Status.DONE:
+    if sheet.progress_set_to_100:  # only when this save moved it (ActionSheet.complete_if_done)
         messages.info(request, _("A completed sheet is at 100 %: its progress was set to 100 %."))
     convention = sheet.convention
     for step in services.steps_outside_period(sheet):
@@ -331,6 +333,10 @@ def note_add(request, slug, number):
             return render(request, "actions/sheet_detail.html", context, status=409)
         if first:
             messages.success(request, _("Note added."))
+            if sheet.progress_set_to_100:  # the note made it completed below 100 %
+                messages.info(
+                    request, _("A completed sheet is at 100 %: its progress was set to 100 %.")
+                )
         else:  # the same form posted again (a double click, a reload): written once
             messages.info(request, _("This note was already recorded."))
         return redirect("actions:detail", slug=slug, number=number)

@@ -1,16 +1,20 @@
 """Editing a fiche action: the form, its formsets, validation, conflicts, history."""
 
 import datetime
+import re
+from unittest import mock
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import services
+from actions.forms import ActionSheetForm
 from actions.models import ActionSheet, Indicator, Step
 
-from .factories import IndicatorFactory, StepFactory, UserFactory
-from .helpers import sheet_edit_payload
+from .factories import ActionSheetFactory, IndicatorFactory, StepFactory, UserFactory
+from .helpers import once, sheet_edit_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +30,8 @@ def sheet(seeded):
     return seeded.action_sheets.get(number=4)
 
 
-def post(client, sheet, **kwargs):
-    return client.post(edit_url(sheet.number), sheet_edit_payload(sheet, **kwargs))
+def post(client, sheet, follow=False, **kwargs):
+    return client.post(edit_url(sheet.number), sheet_edit_payload(sheet, **kwargs), follow=follow)
 
 
 def test_edit_saves_every_field(client, coordinator, sheet, seeded):
@@ -434,3 +438,185 @@ def test_domain_of_another_convention_is_refused_everywhere(sheet, other_convent
     with pytest.raises(ValidationError), transaction.atomic():
         foreign.action_sheets.add(sheet)
     assert not sheet.domains.filter(pk=foreign.pk).exists()
+
+
+# Les erreurs dites une fois, sur le champ qu’elles concernent ; la règle des 100 % dite quand
+# elle s’applique ; un pilote qui se retire confirme.
+
+CLASH = "Cette convention a déjà une fiche action de ce numéro."
+
+
+def page_text(response):
+    return response.content.decode().replace("\u00a0", " ")
+
+
+def error_summary(html):
+    """The error summary above the form (templates/includes/error_summary.html)."""
+    start = html.rindex("<div", 0, html.index('id="error-summary"'))
+    return html[start : html.index("</div>", start)]
+
+
+def new_sheet_data(seeded, number):
+    return {
+        "number": number,
+        "title": "Créer un livret d’accueil",
+        "objective": seeded.objectives.get(number=7).pk,
+        "status": "todo",
+        "priority": "medium",
+        "progress": 0,
+        "steps-TOTAL_FORMS": 0,
+        "steps-INITIAL_FORMS": 0,
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+    }
+
+
+def input_tag(html, name):
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_numero_deja_pris_signale_une_fois_sur_le_champ_numero(client, coordinator, seeded):
+    client.force_login(coordinator)
+    response = client.post(reverse("actions:create", args=[SLUG]), new_sheet_data(seeded, 4))
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["number"] == [CLASH]
+    assert not form.non_field_errors()
+    html = page_text(response)
+    # Dans le récapitulatif, lien vers le champ, et sous le champ : pas une troisième fois.
+    assert html.count(CLASH) == 2
+    summary = error_summary(html)
+    assert 'role="alert"' in summary
+    assert "La fiche n’a pas été enregistrée. À corriger :" in summary
+    assert f'<a href="#id_number">Numéro : {CLASH}</a>' in summary
+    assert "is-invalid" in input_tag(html, "number")
+    assert "alert-block" not in html  # plus de boîte des erreurs du formulaire en double
+    assert "Créer un livret d’accueil" in html  # la saisie est gardée
+
+
+def test_numero_pris_entre_temps_signale_sur_le_champ_numero(client, coordinator, seeded):
+    """Deux créations du même numéro à la fois : la base refuse la seconde (save_or_clash)."""
+    client.force_login(coordinator)
+    ActionSheetFactory(convention=seeded, objective=seeded.objectives.first(), number=18)
+    with mock.patch.object(ActionSheetForm, "validate_unique"):  # le contrôle est passé avant
+        response = client.post(reverse("actions:create", args=[SLUG]), new_sheet_data(seeded, 18))
+    assert response.status_code == 400
+    assert response.context["form"].errors["number"] == [CLASH]
+    html = page_text(response)
+    assert html.count(CLASH) == 2
+    assert "is-invalid" in input_tag(html, "number")
+
+
+def test_erreur_du_formulaire_dite_une_seule_fois(client, coordinator, sheet):
+    client.force_login(coordinator)
+    busy = "D’autres personnes enregistrent cette fiche en ce moment : enregistrez à nouveau."
+    with mock.patch(
+        "actions.services.save_sheet_merging", side_effect=services.StaleSheet(sheet, [])
+    ):
+        response = post(client, sheet, goals="Ma saisie à garder")
+    assert response.status_code == 400
+    html = page_text(response)
+    assert html.count(busy) == 1
+    assert busy in error_summary(html)
+    assert html.count('class="alert alert-danger"') == 1
+    assert "Ma saisie à garder" in html
+
+
+def test_erreurs_des_etapes_dans_le_recapitulatif_avec_lien(client, coordinator, sheet):
+    client.force_login(coordinator)
+    steps = [{"title": "", "due_on": "2024-06-30", "done_on": ""}]
+    response = post(client, sheet, steps=steps, title="")
+    assert response.status_code == 400
+    summary = error_summary(page_text(response))
+    assert '<a href="#id_title">Titre : Ce champ est obligatoire.</a>' in summary
+    assert (
+        '<a href="#id_steps-0-title">Nouvelle étape — Titre : Ce champ est obligatoire.</a>'
+        in summary
+    )
+
+
+def test_fiche_deja_realisee_enregistree_sans_message_des_100(client, coordinator, sheet):
+    sheet.status, sheet.progress = "done", 100
+    sheet.save()
+    client.force_login(coordinator)
+    response = post(client, sheet, goals="Bilan fait", follow=True)
+    html = page_text(response)
+    assert "Fiche 4 enregistrée." in html
+    assert "avancement a été porté à 100" not in html
+
+
+def note(client, sheet, **fields):
+    data = {
+        "text": "Point d’étape",
+        "written_on": "2024-03-12",
+        "status": "",
+        "progress": "",
+        "version": sheet.version,
+        "submission": once(),
+        **fields,
+    }
+    return client.post(reverse("actions:note_add", args=[SLUG, sheet.number]), data, follow=True)
+
+
+def test_note_qui_realise_la_fiche_a_50_le_dit(client, coordinator, sheet):
+    client.force_login(coordinator)
+    html = page_text(note(client, sheet, status="done", progress="50"))
+    assert "Note ajoutée." in html
+    assert "Une fiche réalisée est à 100 % : son avancement a été porté à 100 %." in html
+    sheet.refresh_from_db()
+    assert (sheet.status, sheet.progress) == ("done", 100)
+    # Une note de plus sur la fiche réalisée, sans changer l’avancement : rien à dire.
+    html = page_text(note(client, sheet, text="Bilan"))
+    assert "Note ajoutée." in html
+    assert "avancement a été porté à 100" not in html
+    # Réalisée en disant 100 % soi-même : rien à dire non plus.
+    other = ActionSheet.objects.get(convention=sheet.convention, number=5)
+    assert "avancement a été porté à 100" not in page_text(
+        note(client, other, status="done", progress="100")
+    )
+
+
+RETRAIT = "Vous vous retirez des pilotes de cette fiche : vous ne pourrez plus la modifier"
+CONFIRMATION = "Je confirme me retirer des pilotes de cette fiche (je ne pourrai plus la modifier)"
+
+
+def test_pilote_qui_se_retire_doit_confirmer(client, pilot, coordinator, sheet):
+    sheet.pilots.add(coordinator)
+    client.force_login(pilot)
+    response = post(client, sheet, pilots=[coordinator.pk], goals="Passer la main")
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert RETRAIT in " ".join(form.errors["pilots"]).replace("\u00a0", " ")
+    html = page_text(response)
+    assert CONFIRMATION in html
+    assert 'name="leave_pilots"' in html
+    assert '<a href="#id_pilots_0">Pilotes : ' + RETRAIT in error_summary(html)
+    assert "Passer la main" in html
+    sheet.refresh_from_db()
+    assert (set(sheet.pilots.all()), sheet.goals, sheet.version) == ({pilot, coordinator}, "", 1)
+    # Case cochée : la fiche est enregistrée, et le pilote la lit encore sans la modifier.
+    response = post(
+        client, sheet, pilots=[coordinator.pk], goals="Passer la main", leave_pilots="on"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("actions:detail", args=[SLUG, 4])
+    sheet.refresh_from_db()
+    assert (list(sheet.pilots.all()), sheet.goals) == ([coordinator], "Passer la main")
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(edit_url()).status_code == 403
+
+
+def test_retirer_un_autre_pilote_ne_demande_rien(client, pilot, coordinator, sheet):
+    sheet.pilots.add(coordinator)
+    client.force_login(pilot)
+    response = post(client, sheet, pilots=[pilot.pk])
+    assert response.status_code == 302
+    assert list(sheet.pilots.all()) == [pilot]
+    # La coordination modifie toutes les fiches : se retirer ne lui retire rien.
+    client.force_login(coordinator)
+    sheet.pilots.add(coordinator)
+    sheet.refresh_from_db()
+    response = post(client, sheet, pilots=[])
+    assert response.status_code == 302
+    assert not sheet.pilots.exists()
+    assert CONFIRMATION not in page_text(client.get(edit_url()))
