@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     class Lateness(TypedDict):
         has_late_step: bool
         is_late: bool
+        next_step_title: str | None
+        next_step_due: datetime.date | None
 
-    # A sheet of `with_lateness`.
+    # A sheet of `with_lateness` and `with_next_step`.
     LateSheet = WithAnnotations[ActionSheet, Lateness]
 
 M = TypeVar("M", bound=Model)
@@ -109,6 +111,17 @@ class Dashboard:
     @cached_property
     def late_sheets(self) -> list[LateSheet]:
         return [s for s in self.sheets if s.is_late]
+
+    @cached_property
+    def late_or_blocked(self) -> list[LateSheet]:
+        """The sheets that need the committee's attention: the blocked ones, then the late."""
+        blocked = ActionSheet.Status.BLOCKED
+        flagged = [s for s in self.sheets if s.is_late or s.status == blocked]
+        return sorted(flagged, key=lambda s: s.status != blocked)
+
+    @cached_property
+    def blocked_count(self) -> int:
+        return sum(1 for s in self.sheets if s.status == ActionSheet.Status.BLOCKED)
 
     @cached_property
     def year_index(self) -> int:
@@ -217,6 +230,7 @@ def build_dashboard(
         ActionSheet.objects.active()
         .filter(convention=convention)
         .with_lateness(today)
+        .with_next_step()
         .order_by("number")
     )
     sheet_domains = links(

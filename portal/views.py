@@ -1,20 +1,23 @@
-"""Pages that combine the domains: home, dashboard, public page, overview."""
+"""Pages that combine the domains: home, dashboard, public page, overview, printouts."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from actions.perms import get_sheet_for_user_or_404
 from conventions.models import Convention
 from conventions.perms import get_convention_access_or_404
 
 from .charts import dashboard_charts
 from .dashboard import build_dashboard
 from .overview import overview_rows
+from .printouts import dashboard_printout_context, printout_filename, sheet_printout_context
 
 OVERVIEW_PAGE_SIZE = 50
 
@@ -50,6 +53,8 @@ def render_dashboard(request, convention, *, public, access=None):
             "dashboard": dashboard,
             "charts": dashboard_charts(dashboard, public=public),
             "public": public,
+            # Links into the members' area: none on the public page.
+            "list_url": None if public else reverse("actions:list", args=[convention.slug]),
         },
     )
 
@@ -69,6 +74,47 @@ def public_dashboard(request, slug):
     except Convention.DoesNotExist:
         raise Http404(_("No such public convention.")) from None
     return render_dashboard(request, convention, public=True)
+
+
+def printout_pdf(request, template_name, context, filename):
+    # WeasyPrint takes half a second to import: loaded with the first PDF, not at start-up.
+    from .pdf import pdf_response
+
+    return pdf_response(request, template_name, context, filename)
+
+
+@login_required
+@require_safe
+def dashboard_printout(request, slug):
+    """The dashboard for the steering committee, laid out for two A4 pages."""
+    access = get_convention_access_or_404(request, slug)
+    return render(request, "portal/printout_dashboard.html", dashboard_printout_context(access))
+
+
+@login_required
+@require_safe
+def dashboard_pdf(request, slug):
+    access = get_convention_access_or_404(request, slug)
+    context = dashboard_printout_context(access)
+    filename = printout_filename(access.convention, context["dashboard"].today)
+    return printout_pdf(request, "portal/printout_dashboard.html", context, filename)
+
+
+@login_required
+@require_safe
+def sheet_printout(request, slug, number):
+    """One sheet with its steps and indicators, laid out for one A4 page."""
+    access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    return render(request, "portal/printout_sheet.html", sheet_printout_context(access, sheet))
+
+
+@login_required
+@require_safe
+def sheet_pdf(request, slug, number):
+    access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    context = sheet_printout_context(access, sheet)
+    filename = printout_filename(access.convention, context["today"], "fiche", sheet.number)
+    return printout_pdf(request, "portal/printout_sheet.html", context, filename)
 
 
 @login_required

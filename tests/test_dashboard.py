@@ -296,3 +296,30 @@ def test_outsider_overview_lists_only_their_conventions(client, seeded, outsider
     client.force_login(outsider)
     rows = client.get(OVERVIEW).context["figures"]["rows"]
     assert [c.slug for c, _f in rows] == ["autre-ctg"]
+
+
+def test_first_screen_shows_what_is_late_or_blocked(client, elected, seeded):
+    today = timezone.localdate()
+    sheets = {s.number: s for s in seeded.action_sheets.all()}
+    sheets[2].planned_end = today - datetime.timedelta(days=1)
+    sheets[2].save()  # late
+    sheets[11].status = "blocked"
+    sheets[11].save()
+    StepFactory(
+        sheet=sheets[3], title="Comité technique", due_on=today + datetime.timedelta(days=40)
+    )
+    client.force_login(elected)
+    response = client.get(DASHBOARD)
+    dashboard = response.context["dashboard"]
+    assert [s.number for s in dashboard.late_or_blocked] == [11, 2]  # the blocked first
+    html = text(response)
+    attention = html.split('id="attention-title"')[1].split("</section>")[0]
+    assert attention.index("11. ") < attention.index("2. ")
+    assert "?retard=on" in attention and "?statut=blocked" in attention
+    # The sheets' table: status, progress and the next step of each.
+    assert dashboard.sheets[2].next_step_title == "Comité technique"
+    assert "Comité technique" in html.split('id="sheets-table"')[1]
+    # The tables that repeat a chart are folded under it.
+    for table in ("objective-table", "domain-table", "funding-lines-table", "funding-years-table"):
+        before = html.split(f'id="{table}"')[0]
+        assert before.rfind("<details") > before.rfind("</details>"), table

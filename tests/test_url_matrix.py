@@ -24,8 +24,20 @@ CORE = {
     "portal:overview": {"anonymous": (302, 302), "*": (200, 405)},
     "portal:dashboard": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
     "portal:public": {"*": (404, 405)},  # the seed convention is not public
+    # The printouts (print pages and PDFs): who reads the dashboard, who reads the sheet.
+    "portal:dashboard_printout": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
+    "portal:dashboard_pdf": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
+    "portal:sheet_printout": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
+    "portal:sheet_pdf": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
 }
-CORE_ARGS = {"portal:dashboard": [SLUG], "portal:public": [SLUG]}
+CORE_ARGS = {
+    "portal:dashboard": [SLUG],
+    "portal:public": [SLUG],
+    "portal:dashboard_printout": [SLUG],
+    "portal:dashboard_pdf": [SLUG],
+    "portal:sheet_printout": [SLUG, 4],
+    "portal:sheet_pdf": [SLUG, 4],
+}
 COVERED_ELSEWHERE = {f"actions:{n}" for n in test_action_sheet_permissions.URL_NAMES} | {
     f"funding:{n}" for n in test_funding_permissions.cases(None)
 }
