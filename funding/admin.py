@@ -27,11 +27,11 @@ class FundingAmountInline(admin.TabularInline):
     readonly_fields = ["paid_display"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_paid=Sum("payments__amount"))
+        return super().get_queryset(request).with_paid()  # cancelled payments left out
 
     @admin.display(description=_("paid"))
     def paid_display(self, obj):
-        return format_euros(getattr(obj, "_paid", None) or Decimal("0"))
+        return format_euros(getattr(obj, "paid_total", None) or Decimal("0"))
 
 
 @admin.register(FundingLine)
@@ -57,6 +57,7 @@ class FundingLineAdmin(ConventionBoundAdmin, SimpleHistoryAdmin):
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
+    readonly_fields = ["cancelled_at", "cancel_reason"]
 
 
 @admin.register(FundingAmount)
@@ -69,7 +70,17 @@ class FundingAmountAdmin(SimpleHistoryAdmin):
     inlines = [PaymentInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_paid=Sum("payments__amount"))
+        return super().get_queryset(request).with_paid()  # cancelled payments left out
+
+    def save_formset(self, request, form, formset, change):
+        # A payment changed here moves its version, as a correction in the portal does: a
+        # correction drawn from before is then refused rather than applied over this one.
+        if formset.model is Payment:
+            for inline_form in formset.forms:
+                instance = inline_form.instance
+                if instance.pk and inline_form.has_changed():
+                    instance.version += 1
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("convention"), ordering="line__convention__title")
     def convention(self, obj):
@@ -79,9 +90,9 @@ class FundingAmountAdmin(SimpleHistoryAdmin):
     def planned_display(self, obj):
         return format_euros(obj.planned)
 
-    @admin.display(description=_("paid"), ordering="_paid")
+    @admin.display(description=_("paid"), ordering="paid_total")
     def paid_display(self, obj):
-        return format_euros(obj._paid or Decimal("0"))
+        return format_euros(obj.paid_total or Decimal("0"))
 
     def changelist_view(self, request, extra_context=None):
         # Per-year totals of what the current filters select, under the list.
@@ -102,8 +113,20 @@ class FundingAmountAdmin(SimpleHistoryAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(SimpleHistoryAdmin):
-    list_display = ["funding_amount", "kind", "amount", "paid_on"]
-    list_filter = ["kind", "paid_on"]
+    list_display = ["funding_amount", "kind", "amount", "paid_on", "cancelled_at"]
+    list_filter = ["kind", "paid_on", ("cancelled_at", admin.EmptyFieldListFilter)]
     search_fields = ["funding_amount__line__label"]
     list_select_related = ["funding_amount__line"]
     autocomplete_fields = ["funding_amount"]
+    readonly_fields = ["cancelled_at", "cancelled_by", "cancel_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_cancelled:  # kept as it was cancelled
+            return ["funding_amount", "amount", "paid_on", "kind", "note", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        # As in the portal: a change moves the version (see FundingAmountAdmin.save_formset).
+        if change and form.has_changed():
+            obj.version += 1
+        super().save_model(request, obj, form, change)

@@ -1,3 +1,4 @@
+import copy
 from decimal import Decimal
 
 from django import forms
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ctg_portal.fields import FrenchDecimalField, SafeModelChoiceField
 from ctg_portal.formatting import format_euros, format_number
 from ctg_portal.forms import DateInput, OnceForm, not_in_future
+from ctg_portal.validators import no_control_characters
 
 from .models import FundingAmount, FundingLine, Payment
 
@@ -60,6 +62,75 @@ class PaymentForm(OnceForm, forms.ModelForm):
                     % {"year": year},
                 )
         return cleaned
+
+
+REASON_MAX = 300
+
+
+def reason_field(label):
+    return forms.CharField(
+        label=label,
+        max_length=REASON_MAX,
+        validators=[no_control_characters],
+        help_text=_("Kept in the payment's history."),
+        error_messages={"required": _("Give the reason: it is kept in the payment's history.")},
+    )
+
+
+class VersionedPaymentForm(forms.Form):
+    """Carries the version of the payment the user saw: a correction or a cancellation made
+    from an older one is refused (funding.services.PaymentChanged)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, payment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = payment.version
+        self.fields["version"].error_messages["required"] = _(
+            "This form has expired: reload the page and enter it again."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A hidden field's error would show nowhere: it is told above the form.
+        if "version" in self.errors:
+            self.add_error(None, self.errors["version"])
+        return cleaned
+
+    def refuse(self, payment):
+        """Rebind the user's input to the payment's current version: saving again (after
+        reading what changed) applies it knowingly."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(payment.version)
+        self.data = data
+        self.fields["version"].initial = payment.version
+        self.full_clean()
+
+
+class PaymentCorrectionForm(VersionedPaymentForm, forms.ModelForm):
+    """A payment's amount, date, kind or note corrected, with the reason why."""
+
+    reason = reason_field(_("Reason for the correction"))
+
+    class Meta:
+        model = Payment
+        fields = ["amount", "paid_on", "kind", "note"]
+        widgets = {"paid_on": DateInput}
+        field_classes = {"amount": FrenchDecimalField}
+
+    def __init__(self, *args, payment, **kwargs):
+        # A copy: validating writes the input on the instance, and the page shows the payment
+        # as it stands.
+        super().__init__(*args, payment=payment, instance=copy.copy(payment), **kwargs)
+
+    def clean_paid_on(self):
+        return not_in_future(self.cleaned_data.get("paid_on"))
+
+
+class PaymentCancelForm(VersionedPaymentForm):
+    """A payment cancelled (typed by mistake, paid back): kept, struck, counted nowhere."""
+
+    reason = reason_field(_("Reason for the cancellation"))
 
 
 class AmountsForm(forms.Form):

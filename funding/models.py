@@ -1,13 +1,18 @@
+import datetime
+import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import LOCAL_SHARE_KINDS, MAX_YEAR, MIN_YEAR, Convention, Partner
+from ctg_portal.validators import no_control_characters
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -29,7 +34,7 @@ class Structure(models.Model):
         related_name="structures",
         verbose_name=_("convention"),
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     operator = models.ForeignKey(
         Partner,
@@ -80,7 +85,7 @@ class FundingLine(models.Model):
         related_name="funding_lines",
         verbose_name=_("convention"),
     )
-    label = models.CharField(_("label"), max_length=300)
+    label = models.CharField(_("label"), max_length=300, validators=[no_control_characters])
     structure = models.ForeignKey(
         Structure,
         on_delete=models.PROTECT,
@@ -137,6 +142,19 @@ class FundingLine(models.Model):
             raise ValidationError(errors)
 
 
+def counted(prefix: str = "") -> Q:
+    """The payments that count in every total: those not cancelled. A cancelled payment is
+    kept and shown (struck, with its reason), and counted nowhere. `prefix` reaches them
+    through a relation ("payments__" from a yearly amount)."""
+    return Q(**{f"{prefix}cancelled_at__isnull": True})
+
+
+class FundingAmountQuerySet(models.QuerySet):
+    def with_paid(self):
+        """Annotate `paid_total`: the sum of the amount's counted payments (None: none)."""
+        return self.annotate(paid_total=Sum("payments__amount", filter=counted("payments__")))
+
+
 class FundingAmount(models.Model):
     line = models.ForeignKey(
         FundingLine,
@@ -152,6 +170,7 @@ class FundingAmount(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = FundingAmountQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("yearly amount")
@@ -194,7 +213,21 @@ class FundingAmount(models.Model):
 
     @property
     def paid(self):
-        return self.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        """What was paid on this amount, cancelled payments left out."""
+        try:
+            total = self.paid_total  # annotated by with_paid (None: no payment)
+        except AttributeError:
+            total = self.payments.active().aggregate(total=Sum("amount"))["total"]
+        return total or Decimal("0")
+
+
+class PaymentQuerySet(models.QuerySet):
+    def active(self):
+        """The payments that count (not cancelled): see `counted`."""
+        return self.filter(counted())
+
+    def of_convention(self, convention):
+        return self.filter(funding_amount__line__convention=convention)
 
 
 class Payment(models.Model):
@@ -217,9 +250,36 @@ class Payment(models.Model):
     )
     paid_on = models.DateField(_("payment date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ADVANCE)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, validators=[no_control_characters]
+    )
+    # A payment typed wrong is corrected or cancelled, never deleted: a cancelled one stays on
+    # the page, struck, and leaves every total (`counted`).
+    cancelled_at = models.DateTimeField(_("cancelled on"), null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.CharField(
+        _("reason for the cancellation"),
+        max_length=300,
+        blank=True,
+        editable=False,
+        validators=[no_control_characters],
+    )
+    # Moves on every correction or cancellation: a correction made from an older version is
+    # refused (funding.services.correct_payment), not applied over a colleague's.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    history = HistoricalRecords()
+    # The reason of a correction or a cancellation is the record's change reason: longer than
+    # simple-history's default 100 characters.
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment")
@@ -231,7 +291,58 @@ class Payment(models.Model):
                 name="payment_amount_positive",
                 violation_error_message=_("A payment is a positive amount."),
             ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
+                name="payment_cancellation_has_reason",
+                violation_error_message=_("A cancellation needs a reason."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.funding_amount} — {self.amount} € ({self.get_kind_display()})"
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
+
+
+def new_import_token():
+    return secrets.token_urlsafe(32)
+
+
+class PendingImportQuerySet(models.QuerySet):
+    def expired(self, now: datetime.datetime):
+        return self.filter(created_at__lt=now - PendingImport.LIFETIME)
+
+    def live(self, now: datetime.datetime):
+        return self.filter(created_at__gte=now - PendingImport.LIFETIME)
+
+
+class PendingImport(models.Model):
+    """A previewed import awaiting its confirmation: the rows it would write, kept in the
+    database under a random token (a 5 000-line preview is megabytes: no place for a
+    session), for one user and one convention, an hour at most. The confirm takes it (and
+    deletes it) once. Not part of a convention's backup."""
+
+    LIFETIME = datetime.timedelta(hours=1)
+
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=new_import_token, editable=False
+    )
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="+", verbose_name=_("convention")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("created on"), default=timezone.now, db_index=True)
+    payload = models.JSONField(_("rows to write"))
+
+    objects = PendingImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self):
+        return f"{self.convention} — {self.created_at:%Y-%m-%d %H:%M}"

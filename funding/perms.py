@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.shortcuts import get_object_or_404
+
+from .models import Payment
+
 if TYPE_CHECKING:
+    from conventions.models import Convention
     from conventions.perms import ConventionAccess
 
 
@@ -14,3 +19,14 @@ def can_manage_funding(access: ConventionAccess) -> bool:
     Pilots and elected officials read the table and download its exports.
     """
     return access.is_coordinator or access.is_caf_staff
+
+
+def get_payment_or_404(convention: Convention, pk: int) -> Payment:
+    """The payment `pk` of one of the convention's lines, after the access helper: a payment
+    of another convention is as missing as one that does not exist."""
+    return get_object_or_404(
+        Payment.objects.of_convention(convention).select_related(
+            "funding_amount__line", "cancelled_by"
+        ),
+        pk=pk,
+    )

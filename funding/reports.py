@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from .models import FundingAmount, FundingLine, Payment
@@ -163,9 +162,8 @@ def funding_table(convention: Convention) -> FundingTable:
     )
     planned: dict[tuple[int, int], Decimal] = {}
     paid: dict[tuple[int, int], Decimal] = {}
-    amounts = FundingAmount.objects.filter(line__convention=convention).annotate(
-        paid_total=Sum("payments__amount")
-    )
+    # Cancelled payments are listed but count in no total (FundingAmountQuerySet.with_paid).
+    amounts = FundingAmount.objects.filter(line__convention=convention).with_paid()
     for line_id, year, planned_amount, paid_amount in amounts.values_list(
         "line_id", "year", "planned", "paid_total"
     ):
@@ -191,11 +189,11 @@ def funding_table(convention: Convention) -> FundingTable:
 
 
 def payments_of_year(convention: Convention, year: int) -> QuerySet[Payment]:
-    """The payments of a convention's lines for `year`, in the order they were made."""
+    """The payments of a convention's lines for `year`, in the order they were made; the
+    cancelled ones too (shown struck: they count in no total)."""
     return (
-        Payment.objects.filter(
-            funding_amount__line__convention=convention, funding_amount__year=year
-        )
+        Payment.objects.of_convention(convention)
+        .filter(funding_amount__year=year)
         .select_related("funding_amount")
         .order_by("paid_on", "pk")
     )

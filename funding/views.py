@@ -1,4 +1,3 @@
-import uuid
 from decimal import Decimal
 
 from django.contrib import messages
@@ -15,13 +14,21 @@ from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted, posted_files
 
 from .exports import FundingExporter
-from .forms import AmountsForm, ImportForm, PaymentForm
+from .forms import AmountsForm, ImportForm, PaymentCancelForm, PaymentCorrectionForm, PaymentForm
+from .history import payment_history
 from .imports import FundingImport, ImportChanged, apply_import
-from .perms import can_manage_funding
+from .perms import can_manage_funding, get_payment_or_404
 from .reports import funding_table, payments_of_year
-from .services import AmountsChanged, save_amounts
-
-SESSION_KEY = "funding_import"
+from .services import (
+    AmountsChanged,
+    PaymentCancelled,
+    PaymentChanged,
+    cancel_payment,
+    correct_payment,
+    save_amounts,
+    store_preview,
+    take_preview,
+)
 
 
 def selected_year(request, convention):
@@ -80,8 +87,7 @@ def payment_add(request, slug):
         payment, first = submit_once(request.user, form.cleaned_data["submission"], form.save)
         if not first:  # the same form posted again (a double click, a reload): written once
             messages.info(request, _("This payment was already recorded."))
-            year = form.cleaned_data["year"]
-            return redirect(f"{reverse('funding:table', args=[slug])}?annee={year}")
+            return redirect(table_of_year(slug, form.cleaned_data["year"]))
         messages.success(
             request,
             _("Payment recorded on “%(line)s” for %(year)s.")
@@ -90,12 +96,110 @@ def payment_add(request, slug):
         amount = payment.funding_amount
         if amount.paid > amount.planned:
             messages.warning(request, _("The payments of this line now exceed its planned amount."))
-        return redirect(f"{reverse('funding:table', args=[slug])}?annee={amount.year}")
+        return redirect(table_of_year(slug, amount.year))
     year = form.cleaned_data.get("year") if hasattr(form, "cleaned_data") else None
     if year is None:
         year = selected_year(request, convention)
     context = table_context(access, year, payment_form=form)
     return render(request, "funding/table.html", context, status=400)
+
+
+def table_of_year(slug, year):
+    return f"{reverse('funding:table', args=[slug])}?annee={year}"
+
+
+def payment_context(access, payment, correction=None, cancellation=None, conflict=None):
+    manage = can_manage_funding(access) and not payment.is_cancelled
+    if manage:
+        correction = correction or PaymentCorrectionForm(payment=payment, prefix="correct")
+        cancellation = cancellation or PaymentCancelForm(payment=payment, prefix="cancel")
+    return {
+        "access": access,
+        "convention": access.convention,
+        "payment": payment,
+        "history": payment_history(payment),
+        "can_manage": manage,
+        "correction": correction,
+        "cancellation": cancellation,
+        "conflict": conflict,
+    }
+
+
+@login_required
+@require_safe
+def payment_detail(request, slug, pk):
+    access = get_convention_access_or_404(request, slug)
+    payment = get_payment_or_404(access.convention, pk)
+    return render(request, "funding/payment.html", payment_context(access, payment))
+
+
+def refused(request, access, form, changed, **forms):
+    """The payment page again, after a correction or cancellation made from an older version:
+    what changed meanwhile, and the user's input carried on the current version (409)."""
+    form.refuse(changed.payment)
+    form.add_error(
+        None,
+        _(
+            "This payment was changed by someone else since you opened it (see below): "
+            "check it, then send your change again if it still applies."
+        ),
+    )
+    payment = get_payment_or_404(access.convention, changed.payment.pk)
+    context = payment_context(access, payment, conflict=changed.entries, **forms)
+    return render(request, "funding/payment.html", context, status=409)
+
+
+@login_required
+@post_to("funding:payment", "slug", "pk")
+def payment_correct(request, slug, pk):
+    access = get_convention_access_or_404(request, slug)
+    access.require(can_manage_funding(access))
+    payment = get_payment_or_404(access.convention, pk)
+    form = PaymentCorrectionForm(request.POST, payment=payment, prefix="correct")
+    if not form.is_valid():
+        context = payment_context(access, payment, correction=form)
+        return render(request, "funding/payment.html", context, status=400)
+    try:
+        corrected = correct_payment(payment.pk, form, request.user)
+    except PaymentCancelled:
+        messages.error(request, _("This payment is cancelled: it can no longer be corrected."))
+        return redirect("funding:payment", slug=slug, pk=pk)
+    except PaymentChanged as changed:
+        return refused(request, access, form, changed, correction=form)
+    if corrected is None:
+        messages.info(request, _("Nothing to correct: the payment already holds these values."))
+        return redirect("funding:payment", slug=slug, pk=pk)
+    messages.success(request, _("Payment corrected; the reason is kept in its history."))
+    amount = corrected.funding_amount
+    if amount.paid > amount.planned:
+        messages.warning(request, _("The payments of this line now exceed its planned amount."))
+    return redirect(table_of_year(slug, amount.year))
+
+
+@login_required
+@post_to("funding:payment", "slug", "pk")
+def payment_cancel(request, slug, pk):
+    access = get_convention_access_or_404(request, slug)
+    access.require(can_manage_funding(access))
+    payment = get_payment_or_404(access.convention, pk)
+    form = PaymentCancelForm(request.POST, payment=payment, prefix="cancel")
+    if not form.is_valid():
+        if payment.is_cancelled:  # sent again from a page that was shown before
+            messages.info(request, _("This payment was already cancelled."))
+            return redirect("funding:payment", slug=slug, pk=pk)
+        context = payment_context(access, payment, cancellation=form)
+        return render(request, "funding/payment.html", context, status=400)
+    try:
+        first = cancel_payment(
+            payment.pk, form.cleaned_data["reason"], form.cleaned_data["version"], request.user
+        )
+    except PaymentChanged as changed:
+        return refused(request, access, form, changed, cancellation=form)
+    if first:
+        messages.success(request, _("Payment cancelled: it no longer counts in the totals."))
+    else:
+        messages.info(request, _("This payment was already cancelled."))
+    return redirect(table_of_year(slug, payment.funding_amount.year))
 
 
 @login_required
@@ -133,12 +237,7 @@ def import_upload(request, slug):
     if request.method == "POST" and form.is_valid():
         preview = FundingImport(convention).preview(form.cleaned_data["file"])
         if preview.is_valid:
-            token = uuid.uuid4().hex
-            request.session[SESSION_KEY] = {
-                "convention": convention.pk,
-                "token": token,
-                "payload": preview.payload,
-            }
+            token = store_preview(convention, request.user, preview.payload)
     status = 400 if (form.errors or (preview and not preview.is_valid)) else 200
     return render(
         request,
@@ -154,23 +253,29 @@ def import_upload(request, slug):
     )
 
 
+SHOWN_CHANGES = 10
+
+
+def listed(changes):
+    """The first changes, and how many more: a message is no place for thousands of them."""
+    text = "; ".join(changes[:SHOWN_CHANGES])
+    if len(changes) > SHOWN_CHANGES:
+        text += " " + _("and %(count)s more") % {"count": len(changes) - SHOWN_CHANGES}
+    return text
+
+
 @login_required
 @post_to("funding:import", "slug")
 def import_confirm(request, slug):
     access = get_convention_access_or_404(request, slug)
     access.require(can_manage_funding(access))
     convention = access.convention
-    pending = request.session.get(SESSION_KEY)
-    if (
-        not pending
-        or pending["convention"] != convention.pk
-        or pending["token"] != request.POST.get("token")
-    ):
+    payload = take_preview(convention, request.user, request.POST.get("token", ""))
+    if payload is None:  # unknown, expired, or confirmed already (sent twice)
         messages.error(request, _("This import is no longer pending: upload the file again."))
         return redirect("funding:import", slug=slug)
-    del request.session[SESSION_KEY]
     try:
-        apply_import(convention, pending["payload"])
+        apply_import(convention, payload, user=request.user)
     except ImportChanged as changed:
         messages.error(
             request,
@@ -178,12 +283,11 @@ def import_confirm(request, slug):
                 "Nothing was imported: the funding changed since the preview (%(changes)s). "
                 "Upload the file again to see a new preview."
             )
-            % {"changes": "; ".join(changed.changes)},
+            % {"changes": listed(changed.changes)},
         )
         return redirect("funding:import", slug=slug)
     messages.success(
         request,
-        _("Import applied: %(count)s line(s) created or changed.")
-        % {"count": len(pending["payload"])},
+        _("Import applied: %(count)s line(s) created or changed.") % {"count": len(payload)},
     )
     return redirect("funding:table", slug=slug)

@@ -251,3 +251,137 @@ def test_one_import_confirmed_at_once_applies_once(seeded, caf_staff):
     passerelle = Line.objects.get(convention=seeded, label="Passerelle")
     assert FundingAmount.objects.get(line=passerelle, year=2024).planned == Decimal("36000")
     assert FundingAmount.history.filter(line_id=passerelle.pk, year=2024).count() == 2
+
+
+def a_payment_to_correct(seeded):
+    import datetime
+
+    from funding.models import Payment
+
+    line = FundingLine.objects.get(convention=seeded, label="La Petite Loco")
+    return Payment.objects.create(
+        funding_amount=FundingAmount.objects.get(line=line, year=2024),
+        amount=Decimal("5000"),
+        paid_on=datetime.date(2024, 3, 15),
+    )
+
+
+def test_concurrent_corrections_of_one_payment(seeded, caf_staff):
+    payment = a_payment_to_correct(seeded)
+    url = reverse("funding:payment_correct", args=[SLUG, payment.pk])
+    requests = [
+        (
+            url,
+            {
+                "correct-amount": str(500 + i),
+                "correct-paid_on": "2024-03-15",
+                "correct-kind": "advance",
+                "correct-note": "",
+                "correct-reason": f"Erreur de saisie, onglet {i}",
+                "correct-version": 1,
+            },
+        )
+        for i in range(WORKERS)
+    ]
+    responses = run_together(caf_staff, requests)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [302] + [409] * (WORKERS - 1)
+    for response in responses:
+        if response.status_code == 409:
+            html = response.content.decode()
+            assert "Ce versement a été modifié par quelqu’un d’autre" in html
+    winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
+    payment.refresh_from_db()
+    assert (payment.amount, payment.version) == (Decimal(500 + winner), 2)
+    reasons = [h.history_change_reason for h in payment.history.order_by("history_id")]
+    assert reasons == [None, f"Erreur de saisie, onglet {winner}"]
+    assert FundingAmount.objects.get(pk=payment.funding_amount_id).paid == Decimal(500 + winner)
+
+
+def test_concurrent_cancellations_of_one_payment_cancel_once(seeded, coordinator):
+    payment = a_payment_to_correct(seeded)
+    url = reverse("funding:payment_cancel", args=[SLUG, payment.pk])
+    requests = [
+        (url, {"cancel-reason": f"Doublon, onglet {i}", "cancel-version": 1})
+        for i in range(WORKERS)
+    ]
+    responses = run_together(coordinator, requests)
+    assert [r.status_code for r in responses] == [302] * WORKERS
+    payment.refresh_from_db()
+    assert payment.is_cancelled
+    assert payment.history.count() == 2  # recorded, cancelled once
+    assert FundingAmount.objects.get(pk=payment.funding_amount_id).paid == 0
+
+
+def test_a_correction_and_a_cancellation_at_once(seeded, caf_staff):
+    """Whichever comes first wins; the other is refused (a correction of a cancelled payment,
+    or a cancellation of a version that changed), never applied over it."""
+    payment = a_payment_to_correct(seeded)
+    correct = (
+        reverse("funding:payment_correct", args=[SLUG, payment.pk]),
+        {
+            "correct-amount": "500",
+            "correct-paid_on": "2024-03-15",
+            "correct-kind": "advance",
+            "correct-note": "",
+            "correct-reason": "Erreur de saisie",
+            "correct-version": 1,
+        },
+    )
+    cancel = (
+        reverse("funding:payment_cancel", args=[SLUG, payment.pk]),
+        {"cancel-reason": "Doublon", "cancel-version": 1},
+    )
+    responses = run_together(caf_staff, [correct, cancel] * (WORKERS // 2))
+    assert all(r.status_code in (302, 409) for r in responses)
+    payment.refresh_from_db()
+    assert payment.history.count() == 2  # recorded, then one change only
+    if payment.is_cancelled:
+        assert payment.amount == Decimal("5000")
+    else:
+        assert payment.amount == Decimal("500")
+
+
+def test_previews_confirmed_at_once_by_two_colleagues_apply_one(seeded, caf_staff, coordinator):
+    """Each uploaded the same new line: the first confirm creates it, the other is told the
+    funding changed since its preview; no 500, one line."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    header = "Ligne de financement;Structure;Catégorie;Financeur;Part;2023;2024;2025"
+    content = ("\ufeff" + header + "\r\nLigne nouvelle;;;CAF du Tarn;CAF;;1000;2000\r\n").encode()
+    requests = []
+    users = []
+    for user in (caf_staff, coordinator):
+        client = Client()
+        client.force_login(user)
+        response = client.post(
+            reverse("funding:import", args=[SLUG]), {"file": SimpleUploadedFile("m.csv", content)}
+        )
+        requests.append(
+            (reverse("funding:import_confirm", args=[SLUG]), {"token": response.context["token"]})
+        )
+        users.append(user)
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def worker(index):
+        from django.db import connections
+
+        client = Client()
+        client.force_login(users[index])
+        try:
+            barrier.wait()
+            url, data = requests[index]
+            results[index] = client.post(url, data, follow=True)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200, 200]
+    texts = sorted("Rien n’a été importé" in r.content.decode() for r in results)
+    assert texts == [False, True]
+    assert FundingLine.objects.filter(convention=seeded, label="Ligne nouvelle").count() == 1

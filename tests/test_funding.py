@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import math
 import zoneinfo
 from decimal import Decimal
 
@@ -441,6 +442,124 @@ def test_valid_import_previewed_then_applied(client, caf_staff, seeded):
     response = client.post(reverse("funding:import_confirm", args=[SLUG]), {"token": token})
     assert response.status_code == 302
     assert FundingLine.objects.filter(label="Nouvelle crèche").count() == 1
+
+
+def insert_statements(model, count):
+    """The statements a bulk insert of `count` rows takes: one on PostgreSQL, several on
+    SQLite (Django keeps each within its 999 parameters)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return math.ceil(count / connection.ops.bulk_batch_size(fields, [None] * count))
+
+
+def test_a_5000_line_import_confirms_in_a_bounded_number_of_queries(client, caf_staff, seeded):
+    client.force_login(caf_staff)
+    new = [f"Ligne importée {n};;;CAF du Tarn;CAF;1000;1000;1000;" for n in range(4998)]
+    content = csv_file(
+        "Passerelle;;;;;35000;35000;35000;",  # amounts changed
+        "Les Galopins;;coordination CTG;;;25760;25760;25760;",  # category changed
+        *new,
+    )
+    response = upload(client, content, "montants.csv")
+    assert response.status_code == 200
+    assert response.context["preview"].count("create") == 4998
+    token = response.context["token"]
+    # Fixed: session, user, membership, the pending import (take, delete), the convention's
+    # lock, lines, amounts, funders, the two updates with their history; then the inserts.
+    bound = 30 + sum(
+        insert_statements(model, count)
+        for model, count in [
+            (FundingLine, 4998),
+            (FundingLine.history.model, 4998),
+            (FundingAmount, 3 * 4998),
+            (FundingAmount.history.model, 3 * 4998),
+        ]
+    )
+    if connection.vendor == "postgresql":
+        assert bound < 50
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("funding:import_confirm", args=[SLUG]), {"token": token})
+    assert response.status_code == 302 and response["Location"] == TABLE
+    assert len(queries) <= bound, len(queries)
+
+    table = funding_table(seeded)
+    assert len(table.rows) == 9 + 4998
+    per_year = Decimal("241801") + 1000 + 4998 * 1000
+    assert table.per_year == [per_year] * 3 and table.total == 3 * per_year
+    galopins = FundingLine.objects.get(convention=seeded, label="Les Galopins")
+    assert galopins.category == "coordination" and galopins.structure is not None
+    # The history is kept, by whom it was imported.
+    assert FundingLine.history.filter(history_type="+", history_user=caf_staff).count() == 4998
+    assert galopins.history.latest("history_id").history_type == "~"
+    passerelle = FundingAmount.objects.get(line__label="Passerelle", year=2024)
+    assert [h.planned for h in passerelle.history.order_by("history_id")] == [
+        Decimal("34000"),
+        Decimal("35000"),
+    ]
+    # What the confirm wrote without validating row by row passes the models' validation
+    # (a sample: full_clean reads the database for each row).
+    lines = FundingLine.objects.filter(convention=seeded).select_related("convention")
+    for line in lines.order_by("-pk")[:20]:
+        line.full_clean()
+    galopins.full_clean()
+    amounts = FundingAmount.objects.filter(line__convention=seeded).select_related(
+        "line__convention"
+    )
+    for amount in [*amounts.order_by("-pk")[:20], passerelle]:
+        amount.full_clean()
+
+
+def test_an_import_refers_to_what_still_exists(client, caf_staff, seeded):
+    structure = StructureFactory(convention=seeded, name="Nouvelle crèche")
+    client.force_login(caf_staff)
+    response = upload(
+        client, csv_file("Nouvelle ligne;Nouvelle crèche;;CAF du Tarn;CAF;;10000;;"), "m.csv"
+    )
+    structure.delete()  # between the preview and the confirm
+    response = client.post(
+        reverse("funding:import_confirm", args=[SLUG]),
+        {"token": response.context["token"]},
+        follow=True,
+    )
+    html = response.content.decode().replace("\u00a0", " ")
+    assert "Rien n’a été importé" in html
+    assert "« Nouvelle ligne » : sa structure a été supprimée entre-temps" in html
+    assert not FundingLine.objects.filter(label="Nouvelle ligne").exists()
+
+
+def test_the_database_guards_an_import_against_a_line_written_meanwhile(client, caf_staff, seeded):
+    """A line created between the checks and the insert by a path that takes no lock (the
+    admin) is refused by the unique constraint: a French refusal, not a 500."""
+    from unittest import mock
+
+    client.force_login(caf_staff)
+    response = upload(client, csv_file("Nouvelle ligne;;;CAF du Tarn;CAF;;10000;;"), "m.csv")
+    FundingLineFactory(convention=seeded, label="Nouvelle ligne")
+    with mock.patch("funding.imports.changes_since_preview", return_value=[]):
+        response = client.post(
+            reverse("funding:import_confirm", args=[SLUG]),
+            {"token": response.context["token"]},
+            follow=True,
+        )
+    html = response.content.decode()
+    assert "Rien n’a été importé" in html and "écrit entre-temps" in html
+    assert FundingLine.objects.filter(label="Nouvelle ligne").count() == 1
+    assert not FundingAmount.objects.filter(line__label="Nouvelle ligne").exists()
+
+
+def test_a_refusal_lists_ten_changes_and_counts_the_others(client, caf_staff, seeded):
+    client.force_login(caf_staff)
+    rows = [f"Ligne {n};;;CAF du Tarn;CAF;1;2;3;" for n in range(30)]
+    response = upload(client, csv_file(*rows), "m.csv")
+    for n in range(30):
+        FundingLineFactory(convention=seeded, label=f"Ligne {n}")
+    response = client.post(
+        reverse("funding:import_confirm", args=[SLUG]),
+        {"token": response.context["token"]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "« Ligne 9 » : créée entre-temps" in html and "« Ligne 10 »" not in html
+    assert "et 20 autre(s)" in html
 
 
 def test_import_refuses_big_or_foreign_files(client, caf_staff, seeded):
