@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from conventions.models import Partner
 from ctg_portal.exports import unneutralise
 from ctg_portal.formatting import format_euros
+from ctg_portal.text import search_key
 from ctg_portal.validators import CONTROL_CHARACTERS
 
 from .exports import funding_columns
@@ -187,7 +188,7 @@ class FundingImport:
     def __init__(self, convention):
         self.convention = convention
         self.lines = {
-            line.label.casefold(): line
+            line.key: line
             for line in FundingLine.objects.filter(convention=convention).select_related(
                 "structure", "funder"
             )
@@ -242,9 +243,9 @@ class FundingImport:
         results, seen = [], set()
         for number, cells in enumerate(rows[:count], start=2):
             result = self.check_row(number, cells, columns, years)
-            if result.label.casefold() in seen:
+            if search_key(result.label) in seen:
                 result.errors.append(_("This line appears twice in the file."))
-            seen.add(result.label.casefold())
+            seen.add(search_key(result.label))
             results.append(result)
         totals = [cell_text(cells[columns["label"]]) for cells in rows[count:]]
         return ImportPreview(rows=results, totals=totals)
@@ -259,7 +260,7 @@ class FundingImport:
             cells = rows[count - 1]
             if any(cell_text(cells[columns[key]]) for key in DESCRIPTIVE if key in columns):
                 break
-            if cell_text(cells[columns["label"]]).casefold() in self.lines:
+            if search_key(cell_text(cells[columns["label"]])) in self.lines:
                 break
             count -= 1
         # Totals follow lines: a file whose rows all look so holds lines only.
@@ -280,7 +281,7 @@ class FundingImport:
             )
         if CONTROL_CHARACTERS.search(label):
             result.errors.append(_("The label holds a control character: remove it."))
-        line = self.lines.get(label.casefold())
+        line = self.lines.get(search_key(label))
         structure = line.structure if line else None
         if get("structure"):
             structure = self.structures.get(get("structure").casefold())
@@ -403,7 +404,7 @@ def changes_since_preview(convention, payload, funding=None):
     """What changed, since the preview, in the lines and amounts the import writes, and in
     what it refers to (a structure deleted, a funder no longer a signatory, the period)."""
     funding = funding or Funding.of(convention)
-    labels = {line.label.casefold() for line in funding.lines.values()}
+    keys = {line.key for line in funding.lines.values()}
     structures = {item["structure"] for item in payload if item["structure"] is not None}
     if structures:
         structures = set(
@@ -433,7 +434,7 @@ def changes_since_preview(convention, payload, funding=None):
                     % {"label": label, "year": year}
                 )
         if item["line"] is None:
-            if label.casefold() in labels:
+            if search_key(label) in keys:
                 changes.append(_("“%(label)s”: created meanwhile") % {"label": label})
             continue
         if item["line"] not in funding.lines:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import LOCAL_SHARE_KINDS, MAX_YEAR, MIN_YEAR, Convention, Partner
+from ctg_portal.text import SearchKeyField
 from ctg_portal.validators import no_control_characters
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -86,9 +87,12 @@ class FundingLine(models.Model):
         verbose_name=_("convention"),
     )
     label = models.CharField(_("label"), max_length=300, validators=[no_control_characters])
+    # The label as lines are matched (imports, uniqueness): without accents, case or extra
+    # spaces, the same on SQLite and PostgreSQL ("Équipe  test" is "equipe test").
+    key = SearchKeyField(_("matching key"), sources=["label"])
     structure = models.ForeignKey(
         Structure,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="funding_lines",
@@ -106,7 +110,7 @@ class FundingLine(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=1)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["key"])
 
     class Meta:
         verbose_name = _("funding line")
@@ -114,8 +118,8 @@ class FundingLine(models.Model):
         ordering = ["convention", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["convention", "label"],
-                name="funding_line_unique_label",
+                fields=["convention", "key"],
+                name="funding_line_unique_key",
                 violation_error_message=_(
                     "This convention already has a funding line of that label."
                 ),
@@ -138,6 +142,15 @@ class FundingLine(models.Model):
             and self.structure.convention_id != self.convention_id
         ):
             errors["structure"] = _("Choose a structure of this line's convention.")
+        # Forms leave the key out (it is never edited), so its unique constraint is checked here.
+        key = self._meta.get_field("key").key_of(self)
+        if (
+            self.convention_id
+            and FundingLine.objects.filter(convention_id=self.convention_id, key=key)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            errors["label"] = _("This convention already has a funding line of that label.")
         if errors:
             raise ValidationError(errors)
 

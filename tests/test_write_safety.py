@@ -310,7 +310,9 @@ def test_import_matches_lines_as_its_preview_did(client, caf_staff, seeded):
     line (by its id), it never creates a second one (SQLite's iexact folds ASCII only)."""
     from funding.models import FundingLine
 
-    seeded.funding_lines.filter(label="Passerelle").update(label="Équipe Passerelle")
+    line = seeded.funding_lines.get(label="Passerelle")
+    line.label = "Équipe Passerelle"
+    line.save()
     client.force_login(caf_staff)
     token = preview(client, ["équipe passerelle;Passerelle;;CAF du Tarn;CAF;34000;35000;34000"])
     response = client.post(reverse("funding:import_confirm", args=[SLUG]), {"token": token})
