@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from conventions.admin import ConventionBoundAdmin
+from ctg_portal.admin import FrenchTitlesMixin
 
 from . import services
 from .forms import sheet_choices
@@ -36,6 +38,8 @@ class ProgressNoteInline(admin.StackedInline):
 
 @admin.register(ActionSheet)
 class ActionSheetAdmin(ConventionBoundAdmin, SimpleHistoryAdmin):
+    indefinite_name = _("an action sheet")
+    definite_name = _("the action sheet")
     list_display = [
         "number",
         "title",
@@ -98,17 +102,31 @@ class IndicatorValueInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
-    list_display = ["label", "sheet", "kind", "unit", "baseline", "target"]
+class IndicatorAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    indefinite_name = _("an indicator")
+    definite_name = _("the indicator")
+    list_display = ["label", "sheet", "kind", "unit", "baseline_shown", "target_shown"]
     list_filter = ["kind"]
     search_fields = ["label", "sheet__title"]
     list_select_related = ["sheet"]
     autocomplete_fields = ["sheet"]
     inlines = [IndicatorValueInline]
 
+    @admin.display(
+        description=Indicator._meta.get_field("baseline").verbose_name, ordering="baseline"
+    )
+    def baseline_shown(self, obj):
+        return obj.show(obj.baseline)
+
+    @admin.display(description=Indicator._meta.get_field("target").verbose_name, ordering="target")
+    def target_shown(self, obj):
+        return obj.show(obj.target)
+
 
 @admin.register(Step)
-class StepAdmin(SimpleHistoryAdmin):
+class StepAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    indefinite_name = _("a step")
+    definite_name = _("the step")
     list_display = ["title", "sheet", "due_on", "done_on"]
     list_filter = ["done_on"]
     search_fields = ["title", "sheet__title"]
@@ -117,7 +135,9 @@ class StepAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressNote)
-class ProgressNoteAdmin(admin.ModelAdmin):
+class ProgressNoteAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    indefinite_name = _("a follow-up note")
+    definite_name = _("the follow-up note")
     list_display = ["sheet", "written_on", "author", "is_public"]
     list_filter = ["is_public", "written_on"]
     search_fields = ["text", "sheet__title"]
@@ -126,8 +146,16 @@ class ProgressNoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "measured_on", "value"]
+class IndicatorValueAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    indefinite_name = _("an indicator value")
+    definite_name = _("the indicator value")
+    list_display = ["indicator", "measured_on", "value_shown"]
     search_fields = ["indicator__label"]
     list_select_related = ["indicator"]
     autocomplete_fields = ["indicator"]
+
+    @admin.display(
+        description=IndicatorValue._meta.get_field("value").verbose_name, ordering="value"
+    )
+    def value_shown(self, obj):
+        return obj.indicator.show(obj.value)

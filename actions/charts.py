@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ctg_portal.formatting import format_number
+from ctg_portal.formatting import french_spacing
 
 WIDTH, HEIGHT, PAD = 320, 120, 24
 
@@ -38,16 +38,18 @@ def indicator_chart(indicator, values):
         return HEIGHT - PAD - float((level - low) / (high - low)) * (HEIGHT - 2 * PAD)
 
     title_id = f"chart-{indicator.pk}"
-    summary = ngettext(
-        "%(label)s: %(count)s value, %(first)s (%(start)s)",
-        "%(label)s: %(count)s values, from %(first)s (%(start)s) to %(last)s (%(end)s)",
-        len(values),
+    summary = french_spacing(
+        ngettext(
+            "%(label)s: %(count)s value, %(first)s (%(start)s)",
+            "%(label)s: %(count)s values, from %(first)s (%(start)s) to %(last)s (%(end)s)",
+            len(values),
+        )
     ) % {
         "label": indicator.label,
         "count": len(values),
-        "first": format_number(values[0].value),
+        "first": indicator.show(values[0].value),
         "start": date_format(values[0].measured_on, "d/m/Y"),
-        "last": format_number(values[-1].value),
+        "last": indicator.show(values[-1].value),
         "end": date_format(values[-1].measured_on, "d/m/Y"),
     }
     guides = []
@@ -56,7 +58,7 @@ def indicator_chart(indicator, values):
         (indicator.target, "chart-target", _("target")),
     ):
         if level is not None:
-            guides.append((css, y(level), f"{label} {format_number(level)}"))
+            guides.append((css, y(level), f"{label} {indicator.show(level)}"))
     polyline = " ".join(f"{x(day):.1f},{y(level):.1f}" for day, level in points)
     # f-strings, every text escaped: format_html escapes each number of every point too.
     dots = "".join(

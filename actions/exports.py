@@ -4,8 +4,8 @@ from django.db.models import Prefetch
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ctg_portal.exports import Exporter
-from ctg_portal.formatting import display_name, format_number
+from ctg_portal.exports import DATE, INTEGER, PERCENT, Exporter
+from ctg_portal.formatting import DASH, LIST_SEPARATOR, display_name, format_dated, french_spacing
 
 from .models import ActionSheet, Indicator, IndicatorValue, Step
 
@@ -15,6 +15,10 @@ def names(objects, attribute="name"):
 
 
 class SheetExporter(Exporter):
+    # The columns that are not text, by their place in the header: the number, the progress
+    # (a percentage), the planned start and end (dates).
+    kinds = {0: INTEGER, 6: PERCENT, 7: DATE, 8: DATE}
+
     def __init__(self, convention):
         self.convention = convention
         self.title = _("Action sheets")
@@ -99,16 +103,17 @@ class SheetExporter(Exporter):
 
     @staticmethod
     def indicator_text(indicator):
-        values = "; ".join(
-            f"{date_format(v.measured_on, 'd/m/Y')}: {format_number(v.value)}"
-            for v in indicator.values.all()
+        """ "Places (places) : valeur initiale 96, cible 104 ; valeurs : 31/12/2023 : 96 ; …",
+        its figures with the indicator's decimals, French spacing before : and ;."""
+        values = LIST_SEPARATOR.join(
+            format_dated(v.measured_on, indicator.show(v.value)) for v in indicator.values.all()
         )
-        return _(
-            "%(label)s (%(unit)s): baseline %(baseline)s, target %(target)s; values: %(values)s"
+        return french_spacing(
+            _("%(label)s (%(unit)s): baseline %(baseline)s, target %(target)s; values: %(values)s")
         ) % {
             "label": indicator.label,
-            "unit": indicator.unit or "—",
-            "baseline": format_number(indicator.baseline),
-            "target": format_number(indicator.target),
-            "values": values or "—",
+            "unit": indicator.unit or DASH,
+            "baseline": indicator.show(indicator.baseline),
+            "target": indicator.show(indicator.target),
+            "values": values or DASH,
         }

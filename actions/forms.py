@@ -6,6 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q, UniqueConstraint
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Partner
@@ -256,11 +257,32 @@ class StepForm(forms.ModelForm):
         return not_in_future(self.cleaned_data.get("done_on"))
 
 
+class DecimalsField(forms.TypedChoiceField):
+    """An indicator's decimals. A post without it (a page opened before the field existed, a
+    merged save: merge.ROWS) changes nothing and keeps the indicator's setting."""
+
+    def has_changed(self, initial, data):
+        return data not in (None, "") and super().has_changed(initial, data)
+
+
 class IndicatorForm(forms.ModelForm):
+    decimals = DecimalsField(
+        label=capfirst(Indicator._meta.get_field("decimals").verbose_name),
+        help_text=Indicator._meta.get_field("decimals").help_text,
+        choices=Indicator.Decimals.choices,
+        coerce=int,
+        required=False,
+        initial=Indicator.Decimals.NONE,
+    )
+
     class Meta:
         model = Indicator
-        fields = ["label", "unit", "kind", "baseline", "target"]
+        fields = ["label", "unit", "kind", "baseline", "target", "decimals"]
         field_classes = {"baseline": FrenchDecimalField, "target": FrenchDecimalField}
+
+    def clean_decimals(self):
+        decimals = self.cleaned_data.get("decimals")
+        return self.instance.decimals if decimals in (None, "") else decimals
 
 
 class SheetRowsFormSet(forms.BaseInlineFormSet):

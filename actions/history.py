@@ -17,7 +17,14 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ctg_portal.formatting import DASH, display_name, format_number, format_percent
+from ctg_portal.formatting import (
+    DASH,
+    display_name,
+    format_measure,
+    format_number,
+    format_percent,
+    french_spacing,
+)
 
 from .models import LINK_FIELDS, ActionSheet, Indicator, Step, link_history_models
 
@@ -134,12 +141,24 @@ class Change:
     new: str = ""
     text: str = ""  # a whole sentence instead of old → new
 
+    def __bool__(self):
+        """A change tells something: a sentence, or a label with its values. An empty one is
+        left out of its line, which never starts with the separator then ("; Domaines")."""
+        return bool(self.text or self.label)
+
 
 @dataclass
 class Entry:
     when: datetime
     author: str
     changes: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.changes = [change for change in self.changes if change]
+
+    def add(self, change):
+        if change:
+            self.changes.append(change)
 
     @property
     def moment(self):
@@ -192,9 +211,12 @@ class SheetHistory:
                 text = _("Sheet archived") if after else _("Sheet restored")
                 changes.append(Change(label, text=text))
             elif isinstance(told, models.TextField):
-                changes.append(Change(label, text=_("%(field)s: text changed") % {"field": label}))
+                text = french_spacing(_("%(field)s: text changed")) % {"field": label}
+                changes.append(Change(label, text=text))
             else:
-                changes.append(Change(label, self.display(told, before), self.display(told, after)))
+                old_text, new_text = self.display(told, before), self.display(told, after)
+                if old_text != new_text:  # else a change the page could not tell apart
+                    changes.append(Change(label, old_text, new_text))
         return changes
 
     def load_names(self, records):
@@ -227,7 +249,7 @@ class SheetHistory:
         for record in records:
             if previous is None:
                 entry = Entry(record.history_date, author_name(record))
-                entry.changes.append(Change("", text=_("Sheet created")))
+                entry.add(Change("", text=_("Sheet created")))
             else:
                 changes = self.sheet_changes(previous, record)
                 entry = Entry(record.history_date, author_name(record), changes)
@@ -280,11 +302,12 @@ class SheetHistory:
         return None
 
     def indicator_change(self, old, new, name):
-        fields = ("label", "unit", "kind", "baseline", "target")
+        fields = ("label", "unit", "kind", "baseline", "target", "decimals")
         if any(getattr(old, f) != getattr(new, f) for f in fields):
-            return _("Indicator “%(name)s” changed (baseline %(baseline)s, target %(target)s)") % {
+            sentence = _("Indicator “%(name)s” changed (baseline %(baseline)s, target %(target)s)")
+            return french_spacing(sentence) % {
                 "name": name,
-                "baseline": format_number(new.baseline),
-                "target": format_number(new.target),
+                "baseline": format_measure(new.baseline, new.decimals),
+                "target": format_measure(new.target, new.decimals),
             }
         return None

@@ -19,6 +19,7 @@ from conventions.models import (
     StrategicObjective,
     keep_links_within_convention,
 )
+from ctg_portal.formatting import format_dated, format_measure
 from ctg_portal.text import SearchKeyField
 from ctg_portal.validators import no_control_characters
 
@@ -329,6 +330,11 @@ class Indicator(models.Model):
         RESULT = "result", _("result")
         MEANS = "means", _("means")
 
+    class Decimals(models.IntegerChoices):
+        NONE = 0, _("none (a count)")
+        ONE = 1, _("1 decimal")
+        TWO = 2, _("2 decimals")
+
     sheet = models.ForeignKey(
         ActionSheet,
         on_delete=models.CASCADE,
@@ -346,6 +352,15 @@ class Indicator(models.Model):
     target = models.DecimalField(
         _("target"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    decimals = models.PositiveSmallIntegerField(
+        _("decimals"),
+        choices=Decimals.choices,
+        default=Decimals.NONE,
+        help_text=_(
+            "Decimal places shown for its values, baseline and target: none for a count. "
+            "A value that has more is shown in full."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -353,9 +368,21 @@ class Indicator(models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["sheet", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decimals__lte=2),
+                name="indicator_decimals_0_2",
+                violation_error_message=_("An indicator is shown with 0, 1 or 2 decimals."),
+            ),
+        ]
 
     def __str__(self):
         return self.label
+
+    def show(self, value):
+        """`value` (one of its values, its baseline or target) as the portal shows it: with
+        the indicator's decimals (ctg_portal.formatting.format_measure)."""
+        return format_measure(value, self.decimals)
 
 
 class IndicatorValue(models.Model):
@@ -381,7 +408,10 @@ class IndicatorValue(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator} — {self.measured_on}: {self.value}"
+        """Its indicator, a French date and the value with the indicator's decimals:
+        "Places d’accueil — 31/12/2024 : 82"."""
+        measured = format_dated(self.measured_on, self.indicator.show(self.value))
+        return f"{self.indicator} — {measured}"
 
 
 class ProgressNote(models.Model):
@@ -413,7 +443,7 @@ class ProgressNote(models.Model):
         ordering = ["sheet", "-written_on", "-created_at"]
 
     def __str__(self):
-        return f"{self.sheet} — {self.written_on}"
+        return f"{self.sheet} — {self.written_on:%d/%m/%Y}"
 
 
 @contextmanager

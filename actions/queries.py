@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 
 from conventions.models import Challenge, Domain, Membership, Partner, StrategicObjective
+from ctg_portal.formatting import LIST_SEPARATOR
 
 from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 
@@ -85,7 +86,7 @@ def indicators_of(sheet):
     One query, the indicators joined to their values: prefetch_related takes two and costs
     twice as much.
     """
-    fields = ["label", "unit", "kind", "baseline", "target"]
+    fields = ["label", "unit", "kind", "baseline", "target", "decimals"]
     value_fields = ["values__pk", "values__measured_on", "values__value", "values__comment"]
     rows = (
         Indicator.objects.filter(sheet=sheet)
@@ -176,7 +177,8 @@ def summary_labels(sheet):
         for kind, text, first, last, _rank, _tiebreak, _pk in cursor.fetchall():
             names[kind].append(person_name(first, last, text) if kind == "pilots" else text)
     return {
-        kind: (" ; " if kind == "challenges" else ", ").join(items) for kind, items in names.items()
+        kind: (LIST_SEPARATOR if kind == "challenges" else ", ").join(items)
+        for kind, items in names.items()
     }
 
 

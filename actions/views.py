@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
@@ -193,9 +194,12 @@ def merged_message(merged):
         else _("It was saved meanwhile by someone else: your changes were applied to that version.")
     )
     if merged.revived:
-        message += " " + _(
-            "%(count)s step(s) or indicator(s) deleted on one side and changed on the other were "
-            "kept: delete them again if needed."
+        message += " " + ngettext(
+            "%(count)s step or indicator deleted on one side and changed on the other was "
+            "kept: delete it again if needed.",
+            "%(count)s steps or indicators deleted on one side and changed on the other were "
+            "kept: delete them again if needed.",
+            len(merged.revived),
         ) % {"count": len(merged.revived)}
     return message
 

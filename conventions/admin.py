@@ -10,6 +10,8 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ctg_portal.admin import FrenchTitlesMixin
+
 from .models import (
     Challenge,
     Convention,
@@ -61,7 +63,7 @@ def owned_by_convention(field):
     )
 
 
-class ConventionBoundAdmin(admin.ModelAdmin):
+class ConventionBoundAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     """The admin of an object of a convention that links to objects of conventions (domains,
     objectives, pilots…): its form, its autocompletes and its validation keep to the objects of
     the object's convention (`convention_choices`)."""
@@ -111,7 +113,7 @@ class ConventionBoundAdmin(admin.ModelAdmin):
         return None if object_id is None else self.get_object(request, unquote(object_id))
 
 
-class BoundAutocompleteAdmin(admin.ModelAdmin):
+class BoundAutocompleteAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     """The admin of objects other admins link to by autocomplete: on the page of an object of
     a convention, the autocomplete lists only what that page accepts (ConventionBoundAdmin)."""
 
@@ -144,6 +146,8 @@ def referring_choices(request, site):
 
 @admin.register(Partner)
 class PartnerAdmin(BoundAutocompleteAdmin):
+    indefinite_name = _("a partner")
+    definite_name = _("the partner")
     list_display = ["name", "kind", "insee_code", "siren", "epci"]
     list_filter = ["kind"]
     search_fields = ["name", "insee_code", "siren"]
@@ -188,7 +192,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(SimpleHistoryAdmin):
+class ConventionAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    indefinite_name = _("a convention")
+    definite_name = _("the convention")
     list_display = [
         "title",
         "slug",
@@ -209,7 +215,9 @@ class ConventionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin):
+class SignatoryAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    indefinite_name = _("a signatory")
+    definite_name = _("the signatory")
     list_display = ["partner", "convention", "signed_on", "signer_name", "signer_title"]
     list_filter = ["convention"]
     search_fields = ["partner__name", "convention__title", "signer_name"]
@@ -219,6 +227,8 @@ class SignatoryAdmin(admin.ModelAdmin):
 
 @admin.register(Domain)
 class DomainAdmin(BoundAutocompleteAdmin):
+    indefinite_name = _("a domain")
+    definite_name = _("the domain")
     list_display = ["name", "convention", "position"]
     list_filter = ["convention"]
     search_fields = ["name", "convention__title"]
@@ -228,6 +238,8 @@ class DomainAdmin(BoundAutocompleteAdmin):
 
 @admin.register(Challenge)
 class ChallengeAdmin(BoundAutocompleteAdmin):
+    indefinite_name = _("a challenge")
+    definite_name = _("the challenge")
     list_display = ["title", "convention", "position"]
     list_filter = ["convention"]
     search_fields = ["title", "convention__title"]
@@ -237,6 +249,8 @@ class ChallengeAdmin(BoundAutocompleteAdmin):
 
 @admin.register(StrategicObjective)
 class StrategicObjectiveAdmin(ConventionBoundAdmin, BoundAutocompleteAdmin):
+    indefinite_name = _("a strategic objective")
+    definite_name = _("the strategic objective")
     list_display = ["number", "title", "convention"]
     list_display_links = ["number", "title"]
     list_filter = ["convention"]
@@ -249,7 +263,9 @@ class StrategicObjectiveAdmin(ConventionBoundAdmin, BoundAutocompleteAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    indefinite_name = _("a member")
+    definite_name = _("the member")
     list_display = ["user", "convention", "role"]
     list_filter = ["role", "convention"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "convention__title"]
@@ -259,6 +275,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 class PortalUserAdmin(BoundAutocompleteAdmin, UserAdmin):
     """Django's user admin, whose autocomplete lists a sheet's possible pilots on its page."""
+
+    indefinite_name = _("a user")
+    definite_name = _("the user")
 
 
 admin.site.unregister(get_user_model())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
+
+from django.utils import translation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
@@ -44,6 +48,46 @@ def format_number(value: Decimal | int | float | str | None, places: int | None 
     number = Decimal(value)
     text = f"{number:.{places}f}" if places is not None else f"{number.normalize():f}"
     return text.replace(".", ",")
+
+
+def format_measure(value: Decimal | int | float | str | None, decimals: int) -> str:
+    """A measure (an indicator's value, baseline or target) with at least `decimals` places,
+    and never fewer than it holds: 18.00 → '18' with 0 places, '18,00' with 2; 17.50 → '17,5'
+    with 0 places (nothing the value holds is rounded away); None → '—'."""
+    if value is None or value == "":
+        return DASH
+    number = Decimal(str(value) if isinstance(value, float) else value).normalize()
+    exponent = number.as_tuple().exponent
+    held = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return format_number(number, places=max(decimals, held))
+
+
+# A space before : ; ? ! (or none, the mark ending a word), in the portal's own French text.
+BEFORE_MARK = re.compile(r"(?:[ \u00a0\u202f]|(?<=[^\s%(]))([:;?!])(?=\s|$)")
+
+
+def french_spacing(text: str) -> str:
+    """The portal's own text with French spacing: a no-break space before ':', ';', '?' and
+    '!' ('31/12/2024: 18' → '31/12/2024 : 18'), so that no line starts with the mark.
+
+    For the sentences the portal builds (a translated template, before the user's values are
+    put in it): a user's text keeps its own spacing, and a time (10:05) or an address
+    (https://) is left as it is. Text in another language than French is returned unchanged.
+    """
+    if not (translation.get_language() or "").startswith("fr"):
+        return text
+    return BEFORE_MARK.sub(NBSP + r"\1", text)
+
+
+def format_dated(day: datetime.date, shown: str) -> str:
+    """A value and its date, as a line of an export or of the admin tells it:
+    '31/12/2024 : 18' (`shown`, already formatted)."""
+    template = french_spacing(translation.gettext("%(date)s: %(value)s"))
+    return template % {"date": day.strftime("%d/%m/%Y"), "value": shown}
+
+
+# Between the items of a list told in one line: "31/12/2023 : 12 ; 31/12/2024 : 18".
+LIST_SEPARATOR = f"{NBSP}; "
 
 
 def format_percent(value: object) -> str:

@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
-    "axes",
+    "ctg_portal.apps.AxesConfig",  # django-axes, with a French name in the back-office
     "csp",
     # Layers, bottom to top (docs/architecture.md): shared helpers, the domain apps, then
     # the pages that combine them and the operations on whole conventions.

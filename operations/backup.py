@@ -50,6 +50,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from actions.models import (
     ActionSheet,
@@ -266,14 +267,14 @@ def parse_backup(text):
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise RestoreError(f"Not a JSON file: {error}") from None
+        raise RestoreError(_("Not a JSON file: %(error)s") % {"error": error}) from None
     if (
         not isinstance(data, dict)
         or data.get("format") != FORMAT
         or data.get("version") != VERSION
         or not isinstance(data.get("objects"), list)
     ):
-        raise RestoreError("Not a CTG Portal convention backup (format or version).")
+        raise RestoreError(_("Not a CTG Portal convention backup (format or version)."))
     labels = {model._meta.label_lower for model in backup_models()}
     for item in data["objects"]:
         if not (
@@ -283,10 +284,13 @@ def parse_backup(text):
             and isinstance(item.get("fields"), dict)
         ):
             shown = item.get("model") if isinstance(item, dict) else item
-            raise RestoreError(f"The backup holds an object no convention's backup holds: {shown}")
+            raise RestoreError(
+                _("The backup holds an object no convention’s backup holds: %(object)s")
+                % {"object": shown}
+            )
     conventions = [item for item in data["objects"] if item["model"] == "conventions.convention"]
     if len(conventions) != 1 or conventions[0]["fields"].get("slug") != data.get("convention"):
-        raise RestoreError("The backup must hold one convention, the one it names.")
+        raise RestoreError(_("The backup must hold one convention, the one it names."))
     return data
 
 
@@ -309,7 +313,7 @@ def restore(data, *, replace=False):
             return Restore(data).run(replace=replace)
     except (IntegrityError, DataError) as error:
         raise RestoreError(
-            f"The database refused the backup, nothing was written: {error}"
+            _("The database refused the backup, nothing was written: %(error)s") % {"error": error}
         ) from None
 
 
@@ -328,7 +332,9 @@ def deserialize(objects):
         for item in serializers.deserialize("python", objects):
             groups[type(item.object)].append(item)
     except (DeserializationError, ValidationError, ValueError, TypeError) as error:
-        raise RestoreError(f"The backup holds an unreadable object: {error}") from None
+        raise RestoreError(
+            _("The backup holds an unreadable object: %(error)s") % {"error": error}
+        ) from None
     return {model: items for model, items in groups.items() if items}
 
 
@@ -348,8 +354,11 @@ class Restore:
         existing = Convention.objects.filter(slug=self.slug).first()
         if existing is not None and not replace:
             raise RestoreError(
-                f"The database already holds the convention {self.slug!r}: nothing was "
-                "written (--replace deletes it and restores the backup in its place)."
+                _(
+                    "The database already holds the convention “%(slug)s”: nothing was "
+                    "written (--replace deletes it and restores the backup in its place)."
+                )
+                % {"slug": self.slug}
             )
         self.rewind = self.deleted_here(replaced=existing)
         if existing is not None:
@@ -450,7 +459,10 @@ class Restore:
             if ids:
                 self.ids[model].update(self.allocate(model, sorted(ids)))
         if wanted:
-            raise RestoreError(f"The backup refers to objects of {', '.join(map(str, wanted))}")
+            raise RestoreError(
+                _("The backup refers to objects of %(models)s")
+                % {"models": ", ".join(map(str, wanted))}
+            )
 
     def allocate(self, model, ids):
         """{old id: new id} for the sorted `ids` of `model` (see the module's docstring)."""

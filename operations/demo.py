@@ -64,7 +64,7 @@ NOTES = {
     13: [(D(2025, 3, 10), "Permanences numériques ouvertes dans 5 communes.", True)],
 }
 
-# number: (label, unit, kind, baseline, target, [(date, value)])
+# number: (label, unit, kind, baseline, target, [(date, value)]); all counts: no decimals.
 INDICATORS = {
     1: (
         "Places d’accueil petite enfance",
@@ -133,6 +133,7 @@ def add_demo_progress(convention, author):
                 kind=kind,
                 baseline=Decimal(baseline),
                 target=Decimal(target),
+                decimals=Indicator.Decimals.NONE,  # each counts (places, people, sessions)
             )
             IndicatorValue.objects.bulk_create(
                 IndicatorValue(indicator=indicator, measured_on=day, value=Decimal(value))

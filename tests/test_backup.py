@@ -124,11 +124,11 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
 def test_import_refuses_a_database_that_holds_it(seeded, tmp_path):
     backup = tmp_path / "ctg.json"
     call_command("export_convention", SLUG, str(backup))
-    with pytest.raises(CommandError, match="already holds"):
+    with pytest.raises(CommandError, match="contient déjà"):
         call_command("import_convention", str(backup))
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
-    with pytest.raises(CommandError, match="Not a CTG Portal"):
+    with pytest.raises(CommandError, match="pas une sauvegarde de convention du Portail CTG"):
         call_command("import_convention", str(bad))
-    with pytest.raises(CommandError, match="No convention"):
+    with pytest.raises(CommandError, match="Aucune convention"):
         call_command("export_convention", "nope", str(backup))

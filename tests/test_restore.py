@@ -255,7 +255,7 @@ def test_restore_after_deletion(lived_in):
 def test_refused_when_the_convention_exists(lived_in):
     _seeded, backup = lived_in
     before = counts()
-    with pytest.raises(CommandError, match="already holds the convention"):
+    with pytest.raises(CommandError, match="contient déjà la convention"):
         restore(backup)
     assert counts() == before
 
@@ -274,7 +274,7 @@ def test_replace_after_confirmation(client, lived_in, coordinator):
 
     with (
         mock.patch("builtins.input", return_value="no") as asked,
-        pytest.raises(CommandError, match="cancelled"),
+        pytest.raises(CommandError, match="annulée"),
     ):
         restore(backup, "--replace")
     assert SLUG in asked.call_args.args[0]
@@ -329,14 +329,14 @@ def test_a_failure_writes_nothing(lived_in, tmp_path):
     before = counts()
     exported = without_date(export_convention(seeded))
 
-    with pytest.raises(CommandError, match="refused the backup"):
+    with pytest.raises(CommandError, match="a refusé la sauvegarde"):
         restore(broken, "--replace", interactive=False)
     assert counts() == before
     assert without_date(export_convention(Convention.objects.get(slug=SLUG))) == exported
 
     delete_convention(Convention.objects.get(slug=SLUG))
     after_deletion = counts()
-    with pytest.raises(CommandError, match="refused the backup"):
+    with pytest.raises(CommandError, match="a refusé la sauvegarde"):
         restore(broken)
     assert counts() == after_deletion
 
@@ -347,5 +347,7 @@ def test_a_backup_holds_only_a_conventions_objects(lived_in, tmp_path):
     data["objects"].append({"model": "auth.group", "pk": 1, "fields": {"name": "admins"}})
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(CommandError, match=r"no convention's backup holds: auth\.group"):
+    with pytest.raises(
+        CommandError, match=r"aucune sauvegarde de convention ne contient : auth\.group"
+    ):
         restore(tampered, "--replace", interactive=False)

@@ -141,7 +141,7 @@ def test_seed_twice_changes_nothing(seeded, capsys):
         "history": ActionSheet.history.count(),
     }
     call_command("seed_ctg")
-    assert "nothing changed" in capsys.readouterr().out
+    assert "rien n’a changé" in capsys.readouterr().out
     after = {
         "sheets": list(ActionSheet.objects.values()),
         "partners": list(Partner.objects.values()),
@@ -187,4 +187,4 @@ def test_seed_demo_accounts(seeded, capsys):
     piloted = seeded.action_sheets.filter(pilots__username="pilote")
     assert sorted(piloted.values_list("number", flat=True)) == [1, 2, 3, 4]
     call_command("seed_demo", "--force")
-    assert "nothing changed" in capsys.readouterr().out
+    assert "rien n’a changé" in capsys.readouterr().out

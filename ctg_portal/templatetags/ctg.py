@@ -32,6 +32,13 @@ def number(value):
     return formatting.format_number(value)
 
 
+@register.filter
+def measure(value, decimals):
+    """An indicator's value, baseline or target with at least `decimals` places (the
+    indicator's setting), never fewer than it holds: `{{ value|measure:indicator.decimals }}`."""
+    return formatting.format_measure(value, decimals or 0)
+
+
 @register.filter(expects_localtime=True)
 def dmy(value):
     """A date as 31/12/2025, what `|date:"d/m/Y"` writes ("" for none), without its format

@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 from conventions.models import (
@@ -30,7 +32,9 @@ from conventions.models import (
     StrategicObjective,
 )
 from conventions.validators import luhn_ok
+from ctg_portal.formatting import LIST_SEPARATOR, format_number, french_spacing
 from funding.models import FundingAmount, FundingLine, Payment, Structure
+from operations.commands import FrenchCommand
 
 DOMAINS = [
     "Petite enfance",
@@ -51,15 +55,28 @@ def luhn_siren(prefix8):
     return next(f"{prefix8}{last}" for last in range(10) if luhn_ok(f"{prefix8}{last}"))
 
 
-class Command(BaseCommand):
-    help = "Generate a national dataset in bulk (conventions, sheets, funding, users)."
+class Command(FrenchCommand):
+    help = gettext_lazy(
+        "Generate a national dataset in bulk (conventions, sheets, funding, users)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--conventions", type=int, default=1000)
-        parser.add_argument("--cafs", type=int, default=None, help="default: conventions / 10")
-        parser.add_argument("--seed", type=int, default=2025)
-        parser.add_argument("--password", default="bench-password")
-        parser.add_argument("--prefix", default="gen", help="prefix of slugs and usernames")
+        parser.add_argument(
+            "--conventions", type=int, default=1000, help=_("number of conventions")
+        )
+        parser.add_argument(
+            "--cafs", type=int, default=None, help=_("number of CAFs (default: conventions / 10)")
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=2025,
+            help=_("seed of the random draws (the same seed, the same data)"),
+        )
+        parser.add_argument(
+            "--password", default="bench-password", help=_("password of every user created")
+        )
+        parser.add_argument("--prefix", default="gen", help=_("prefix of slugs and usernames"))
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -71,8 +88,17 @@ class Command(BaseCommand):
             prefix=options["prefix"],
         )
         elapsed = time.monotonic() - started
-        summary = ", ".join(f"{n} {name}" for name, n in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Generated in {elapsed:.1f} s: {summary}."))
+        # "Name: count" pairs: the names are the models' plurals, whatever the count.
+        template = french_spacing(_("%(name)s: %(count)s"))
+        summary = LIST_SEPARATOR.join(
+            template % {"name": capfirst(name), "count": n} for name, n in counts.items()
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                french_spacing(_("Generated in %(seconds)s s: %(summary)s."))
+                % {"seconds": format_number(elapsed, places=1), "summary": summary}
+            )
+        )
 
 
 @transaction.atomic
@@ -270,6 +296,7 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
                 unit="familles",
                 baseline=Decimal(rng.randint(0, 50)),
                 target=Decimal(rng.randint(50, 200)),
+                decimals=Indicator.Decimals.NONE,  # a count
             )
         )
         for k in range(2):

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from actions.models import ActionSheet
 from conventions.models import Convention, Membership
 from operations import seed
+from operations.commands import FrenchCommand
 from operations.demo import add_demo_progress
 
 # Written in README.md; for demonstrations only.
@@ -22,8 +25,8 @@ DEMO_ACCOUNTS = [
 PILOT_SHEETS = [1, 2, 3, 4]
 
 
-class Command(BaseCommand):
-    help = (
+class Command(FrenchCommand):
+    help = gettext_lazy(
         "Add the demonstration accounts (admin, coordination, pilote, elu, caf) "
         "to the seed convention."
     )
@@ -32,25 +35,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Run even with debug off (the accounts share a published password).",
+            help=_("Run even with debug off (the accounts share a published password)."),
         )
         parser.add_argument(
             "--no-progress",
             action="store_true",
-            help="Only the accounts: no demonstration progress on the sheets.",
+            help=_("Only the accounts: no demonstration progress on the sheets."),
         )
 
     @transaction.atomic
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
-                "Debug is off: the demo accounts share a published password. "
-                "Use --force to add them anyway."
+                _(
+                    "Debug is off: the demo accounts share a published password. "
+                    "Use --force to add them anyway."
+                )
             )
         try:
             convention = Convention.objects.get(slug=seed.SLUG)
         except Convention.DoesNotExist:
-            raise CommandError("Run seed_ctg first: the seed convention is missing.") from None
+            raise CommandError(_("Run seed_ctg first: the seed convention is missing.")) from None
 
         User = get_user_model()
         created = []
@@ -79,18 +84,29 @@ class Command(BaseCommand):
                 ):
                     sheet.pilots.add(user)
         if created:
-            self.stdout.write(self.style.SUCCESS(f"Demo accounts created: {', '.join(created)}."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    ngettext(
+                        "Demo account created: %(accounts)s.",
+                        "Demo accounts created: %(accounts)s.",
+                        len(created),
+                    )
+                    % {"accounts": ", ".join(created)}
+                )
+            )
         else:
-            self.stdout.write("Demo accounts already present: nothing changed.")
+            self.stdout.write(_("Demo accounts already present: nothing changed."))
         if options["no_progress"]:
             return
         coordinator = User.objects.get(username="coordination")
         if add_demo_progress(convention, coordinator):
             self.stdout.write(
                 self.style.SUCCESS(
-                    "Demonstration progress added (statuses, steps, notes, indicator values); "
-                    "the convention's pages say so in a banner."
+                    _(
+                        "Demonstration progress added (statuses, steps, notes, indicator "
+                        "values); the convention's pages say so in a banner."
+                    )
                 )
             )
         else:
-            self.stdout.write("Demonstration progress already present: nothing changed.")
+            self.stdout.write(_("Demonstration progress already present: nothing changed."))
