@@ -50,7 +50,7 @@ SHEET_FIELDS = [
 ]
 ROWS = {
     "steps": (Step, ["title", "due_on", "done_on"]),
-    "indicators": (Indicator, ["label", "unit", "kind", "baseline", "target"]),
+    "indicators": (Indicator, ["label", "unit", "kind", "decimals", "baseline", "target"]),
 }
 SALT = "actions.merge.base"
 

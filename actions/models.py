@@ -157,7 +157,7 @@ class ActionSheet(models.Model):
     title = models.CharField(_("title"), max_length=400, validators=[no_control_characters])
     objective = models.ForeignKey(
         StrategicObjective,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="action_sheets",
         verbose_name=_("strategic objective"),
     )

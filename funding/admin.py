@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from conventions.admin import BoundAutocompleteAdmin, ConventionBoundAdmin
+from ctg_portal.admin import FrenchTitlesMixin
 from ctg_portal.formatting import format_euros
 
 from .models import FundingAmount, FundingLine, Payment, Structure
@@ -13,6 +14,8 @@ from .models import FundingAmount, FundingLine, Payment, Structure
 
 @admin.register(Structure)
 class StructureAdmin(BoundAutocompleteAdmin):
+    indefinite_name = _("a structure")
+    definite_name = _("the structure")
     list_display = ["name", "kind", "convention", "operator", "commune"]
     list_filter = ["kind", "convention"]
     search_fields = ["name", "convention__title"]
@@ -36,6 +39,8 @@ class FundingAmountInline(admin.TabularInline):
 
 @admin.register(FundingLine)
 class FundingLineAdmin(ConventionBoundAdmin, SimpleHistoryAdmin):
+    indefinite_name = _("a funding line")
+    definite_name = _("the funding line")
     list_display = ["label", "convention", "structure", "category", "funder", "total_display"]
     list_filter = ["category", "convention", "funder__kind"]
     search_fields = ["label", "structure__name", "convention__title"]
@@ -61,7 +66,9 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(FundingAmount)
-class FundingAmountAdmin(SimpleHistoryAdmin):
+class FundingAmountAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    indefinite_name = _("a yearly amount")
+    definite_name = _("the yearly amount")
     list_display = ["line", "convention", "year", "planned_display", "paid_display"]
     list_filter = ["year", "line__convention"]
     search_fields = ["line__label", "line__convention__title"]
@@ -112,7 +119,9 @@ class FundingAmountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
+class PaymentAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    indefinite_name = _("a payment")
+    definite_name = _("the payment")
     list_display = ["funding_amount", "kind", "amount", "paid_on", "cancelled_at"]
     list_filter = ["kind", "paid_on", ("cancelled_at", admin.EmptyFieldListFilter)]
     search_fields = ["funding_amount__line__label"]

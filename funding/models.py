@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conventions.models import LOCAL_SHARE_KINDS, MAX_YEAR, MIN_YEAR, Convention, Partner
+from ctg_portal.formatting import format_euros
 from ctg_portal.text import SearchKeyField
 from ctg_portal.validators import no_control_characters
 
@@ -312,7 +313,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.funding_amount} — {self.amount} € ({self.get_kind_display()})"
+        return f"{self.funding_amount} — {format_euros(self.amount)} ({self.get_kind_display()})"
 
     @property
     def is_cancelled(self):
@@ -358,4 +359,4 @@ class PendingImport(models.Model):
         verbose_name_plural = _("pending imports")
 
     def __str__(self):
-        return f"{self.convention} — {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.convention} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"

@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
+from ctg_portal.formatting import LIST_SEPARATOR
 from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted, posted_files
 
@@ -215,7 +217,11 @@ def amounts_edit(request, slug):
         except AmountsChanged as changed:
             form.refuse(changed.conflicts)
         else:
-            messages.success(request, _("%(count)s amount(s) changed.") % {"count": written})
+            messages.success(
+                request,
+                ngettext("%(count)s amount changed.", "%(count)s amounts changed.", written)
+                % {"count": written},
+            )
             return redirect("funding:table", slug=slug)
     return render(
         request,
@@ -258,9 +264,12 @@ SHOWN_CHANGES = 10
 
 def listed(changes):
     """The first changes, and how many more: a message is no place for thousands of them."""
-    text = "; ".join(changes[:SHOWN_CHANGES])
-    if len(changes) > SHOWN_CHANGES:
-        text += " " + _("and %(count)s more") % {"count": len(changes) - SHOWN_CHANGES}
+    text = LIST_SEPARATOR.join(changes[:SHOWN_CHANGES])
+    more = len(changes) - SHOWN_CHANGES
+    if more > 0:
+        text += " " + ngettext(
+            "and %(count)s other change", "and %(count)s other changes", more
+        ) % {"count": more}
     return text
 
 
@@ -288,6 +297,11 @@ def import_confirm(request, slug):
         return redirect("funding:import", slug=slug)
     messages.success(
         request,
-        _("Import applied: %(count)s line(s) created or changed.") % {"count": len(payload)},
+        ngettext(
+            "Import applied: %(count)s line created or changed.",
+            "Import applied: %(count)s lines created or changed.",
+            len(payload),
+        )
+        % {"count": len(payload)},
     )
     return redirect("funding:table", slug=slug)

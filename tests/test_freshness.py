@@ -172,7 +172,7 @@ def test_sheet_page_follows_quick_forms(client, elected, editor, seeded, coordin
     coordinator.save()
     html = page(client, url)
     assert "réalisée le 01/02/2024" in html
-    assert "30/06/2024" in html and ">17,00<" in html
+    assert "30/06/2024" in html and ">17<" in html
     assert "Note après mise en cache" in html
     assert "Camille Renommée" in html  # names in notes and history follow a rename
 

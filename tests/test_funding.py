@@ -260,7 +260,8 @@ def test_csv_export_reads_back(client, caf_staff, seeded):
 def test_xlsx_export_reads_back(client, caf_staff, seeded):
     client.force_login(caf_staff)
     response = client.get(export_url("xlsx"))
-    workbook = load_workbook(io.BytesIO(response.content))
+    # data_only: the totals are formulas, read here through the values they carry
+    workbook = load_workbook(io.BytesIO(response.content), data_only=True)
     sheet = workbook.active
     assert sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(values_only=True))
@@ -559,7 +560,7 @@ def test_a_refusal_lists_ten_changes_and_counts_the_others(client, caf_staff, se
     )
     html = response.content.decode()
     assert "« Ligne 9 » : créée entre-temps" in html and "« Ligne 10 »" not in html
-    assert "et 20 autre(s)" in html
+    assert "et 20 autres changements" in html
 
 
 def test_import_refuses_big_or_foreign_files(client, caf_staff, seeded):
@@ -621,3 +622,27 @@ def test_query_counts_do_not_grow_with_2000_lines(client, caf_staff, seeded):
     large = counts()
     assert large == small
     assert max(large) <= 12
+
+
+def test_year_table_totals_every_column_of_figures(client, caf_staff, seeded):
+    passerelle = FundingAmount.objects.get(
+        line__convention=seeded, line__label="Passerelle", year=2024
+    )
+    loco = FundingAmount.objects.get(
+        line__convention=seeded, line__label="La Petite Loco", year=2024
+    )
+    Payment.objects.create(
+        funding_amount=passerelle, amount=Decimal("10000"), paid_on=datetime.date(2024, 6, 1)
+    )
+    Payment.objects.create(
+        funding_amount=loco, amount=Decimal("41000"), paid_on=datetime.date(2024, 6, 1)
+    )
+    client.force_login(caf_staff)
+    response = client.get(TABLE + "?annee=2024")
+    rows = response.context["year_rows"]
+    assert rows.planned == Decimal("241801") and rows.paid == Decimal("51000")
+    # What remains to pay: an overpaid line reduces no other line's remainder.
+    assert rows.remaining == Decimal("241801") - Decimal("10000") - Decimal("40800")
+    assert rows.overpayment == Decimal("200")
+    footer = response.content.decode().split('id="paid-table"')[1].split("<tfoot>")[1]
+    assert f"191{NBSP}001{NBSP}€" in footer and f"200{NBSP}€" in footer

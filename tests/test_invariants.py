@@ -178,7 +178,8 @@ def case_payment_negative():
 def case_line_unique_label():
     line = FundingLineFactory()
     other = FundingLineFactory(convention=line.convention, funder=line.funder)
-    return other, {"label": line.label}
+    # The same label but for case and accents: the key (what is unique) is the same.
+    return other, {"label": line.label.upper(), "key": line.key}
 
 
 def case_structure_unique():

@@ -351,3 +351,13 @@ def test_a_backup_holds_only_a_conventions_objects(lived_in, tmp_path):
         CommandError, match=r"aucune sauvegarde de convention ne contient : auth\.group"
     ):
         restore(tampered, "--replace", interactive=False)
+
+
+def test_a_convention_is_deleted_whole(seeded):
+    """Its objectives and structures go with its sheets and lines (RESTRICT, not PROTECT)."""
+    from funding.models import FundingLine
+
+    seeded.delete()
+    assert not ActionSheet.objects.exists()
+    assert not FundingLine.objects.exists()
+    assert not StrategicObjective.objects.exists()

@@ -178,7 +178,7 @@ def test_a_step_deleted_by_one_and_changed_by_the_other_is_kept(two, sheet):
     assert list(Step.objects.filter(sheet=sheet).values_list("title", flat=True)) == [
         "À garder, renommée"
     ]
-    assert "supprimez-les à nouveau" in html_of(response)
+    assert "supprimez-le à nouveau" in html_of(response)
 
 
 def test_both_change_one_step_field(two, sheet):

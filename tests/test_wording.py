@@ -271,7 +271,6 @@ def test_admin_index_names_the_apps_in_french(client, superuser, seeded):
     assert ">Axes<" not in html and ">Actions<" not in html
 
 
-@pytest.mark.xfail(reason="funding app label pending", strict=False)
 def test_admin_index_names_funding_in_french(client, superuser, seeded):
     client.force_login(superuser)
     html = client.get(reverse("admin:index")).content.decode()
