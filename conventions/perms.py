@@ -77,3 +77,8 @@ def get_convention_access_or_404(request: AuthenticatedHttpRequest, slug: str) -
     except Membership.DoesNotExist:
         raise Http404(_("No such convention.")) from None
     return ConventionAccess(user, membership.convention, membership.role)
+
+
+def can_publish(access: ConventionAccess) -> bool:
+    """Coordinators (and superusers) publish or withdraw the convention's public page."""
+    return access.is_coordinator

@@ -23,5 +23,6 @@ urlpatterns = [
         views.sheet_pdf,
         name="sheet_pdf",
     ),
+    path("conventions/<slug:slug>/publication/", views.publication, name="publication"),
     path("public/<slug:slug>/", views.public_dashboard, name="public"),
 ]

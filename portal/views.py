@@ -1,18 +1,20 @@
 """Pages that combine the domains: home, dashboard, public page, overview, printouts."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from actions.perms import get_sheet_for_user_or_404
 from conventions.models import Convention
-from conventions.perms import get_convention_access_or_404
+from conventions.perms import can_publish, get_convention_access_or_404
+from conventions.services import set_public
 
 from .charts import dashboard_charts
 from .dashboard import build_dashboard
@@ -64,6 +66,42 @@ def render_dashboard(request, convention, *, public, access=None):
 def dashboard(request, slug):
     access = get_convention_access_or_404(request, slug)
     return render_dashboard(request, access.convention, public=False, access=access)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def publication(request, slug):
+    """What the public page shows, exactly, for a coordinator to publish or withdraw it."""
+    access = get_convention_access_or_404(request, slug)
+    access.require(can_publish(access))
+    convention = access.convention
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ("publish", "unpublish"):
+            messages.error(request, _("Choose to publish or to withdraw the page."))
+            return redirect("portal:publication", slug=slug)
+        public = action == "publish"
+        changed = set_public(convention, public, request.user)
+        if public:
+            text = _("The public page is published.") if changed else _("It was published already.")
+        else:
+            text = _("The public page is withdrawn.") if changed else _("It was withdrawn already.")
+        messages.success(request, text)
+        return redirect("portal:publication", slug=slug)
+    dashboard = build_dashboard(convention, public=True)
+    return render(
+        request,
+        "portal/publication.html",
+        {
+            "convention": convention,
+            "access": access,
+            "dashboard": dashboard,
+            "charts": dashboard_charts(dashboard, public=True),
+            "public": True,
+            "list_url": None,
+            "public_url": request.build_absolute_uri(reverse("portal:public", args=[slug])),
+        },
+    )
 
 
 @require_safe

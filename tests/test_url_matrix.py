@@ -24,6 +24,14 @@ CORE = {
     "portal:overview": {"anonymous": (302, 302), "*": (200, 405)},
     "portal:dashboard": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
     "portal:public": {"*": (404, 405)},  # the seed convention is not public
+    # Coordinators publish; an empty post (no action) is answered with a message, not a write.
+    "portal:publication": {
+        "anonymous": (302, 302),
+        "outsider": (404, 404),
+        "coordinator": (200, 302),
+        "superuser": (200, 302),
+        "*": (403, 403),
+    },
     # The printouts (print pages and PDFs): who reads the dashboard, who reads the sheet.
     "portal:dashboard_printout": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
     "portal:dashboard_pdf": {"anonymous": (302, 302), "outsider": (404, 405), "*": (200, 405)},
@@ -33,6 +41,7 @@ CORE = {
 CORE_ARGS = {
     "portal:dashboard": [SLUG],
     "portal:public": [SLUG],
+    "portal:publication": [SLUG],
     "portal:dashboard_printout": [SLUG],
     "portal:dashboard_pdf": [SLUG],
     "portal:sheet_printout": [SLUG, 4],
