@@ -99,6 +99,29 @@ class YearRow:
         return self.paid - self.planned
 
 
+class YearRows(list[YearRow]):
+    """The lines of one year, with the totals of every column of figures."""
+
+    @property
+    def planned(self) -> Decimal:
+        return total(row.planned for row in self)
+
+    @property
+    def paid(self) -> Decimal:
+        return total(row.paid for row in self)
+
+    @property
+    def remaining(self) -> Decimal:
+        """What is still to pay: the remainders of the lines not yet fully paid (an overpaid
+        line reduces no other line's remainder: it may be another funder's)."""
+        return total(row.remaining for row in self if not row.overpaid)
+
+    @property
+    def overpayment(self) -> Decimal:
+        """The sum of the overpayments of the overpaid lines."""
+        return total(row.overpayment for row in self if row.overpaid)
+
+
 @dataclass
 class Group:
     label: str
@@ -140,16 +163,17 @@ class FundingTable:
     def per_category_per_year(self) -> list[tuple[str, list[Decimal], Decimal]]:
         return self.totals.per_category()
 
-    def for_year(self, year: int, payments: Iterable[Payment] = ()) -> list[YearRow]:
-        """[YearRow] of every line for `year`, with the given payments attached."""
+    def for_year(self, year: int, payments: Iterable[Payment] = ()) -> YearRows:
+        """The YearRow of every line for `year`, with the given payments attached, and their
+        totals (planned, paid, remaining, overpaid)."""
         index = self.years.index(year)
         by_line: defaultdict[int, list[Payment]] = defaultdict(list)
         for payment in payments:
             by_line[payment.funding_amount.line_id].append(payment)
-        return [
+        return YearRows(
             YearRow(row.line, row.amounts[index], row.paid[index], by_line[row.line.pk])
             for row in self.rows
-        ]
+        )
 
 
 def funding_table(convention: Convention) -> FundingTable:
