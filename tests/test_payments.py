@@ -153,12 +153,27 @@ def test_a_cancelled_payment_leaves_every_total(client, caf_staff, loco):
     table = funding_table(loco.convention)
     paid = next(r for r in table.rows if r.line == loco).paid
     assert paid == [Decimal("0"), Decimal("14280"), Decimal("0")]
-    # The exports hold the planned amounts (the table's first part), which no payment moves.
-    assert {fmt: export_cells(client, fmt) for fmt in ("csv", "xlsx")} == exports_before
+    # The exports' paid columns leave the cancelled payment out; the planned ones do not move.
+    after = {fmt: export_cells(client, fmt) for fmt in ("csv", "xlsx")}
+    for fmt in ("csv", "xlsx"):
+        header = list(after[fmt][0])
+        paid_2024 = header.index("Versé 2024")
+        row_before = next(r for r in exports_before[fmt] if r[0] == loco.label)
+        row_after = next(r for r in after[fmt] if r[0] == loco.label)
+        assert row_after[:paid_2024] == row_before[:paid_2024]
+        assert as_decimal(row_before[paid_2024]) == Decimal("19280")
+        assert as_decimal(row_after[paid_2024]) == Decimal("14280")
 
     page = page_text(client.get(url("payment", wrong)))
     assert "Annulé" in page and "Motif : Versement saisi deux fois" in page
     assert 'id="correct-form"' not in page and 'id="cancel-form"' not in page
+
+
+def as_decimal(cell):
+    """A cell of the CSV ("14280,00") or of the XLSX (a number) as a Decimal."""
+    if isinstance(cell, str):
+        return Decimal(cell.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    return Decimal(str(cell))
 
 
 def export_cells(client, fmt):
