@@ -49,7 +49,7 @@ def test_the_preview_waits_in_the_database_not_in_the_session(client, caf_staff,
     session = client.session
     assert not [key for key, _value in session.items() if "import" in key]
     assert len(json.dumps(dict(session.items()))) < 1000
-    assert "2000 ligne(s) créée(s)" in confirm(client, token).content.decode()
+    assert "2000 lignes créées ou modifiées" in confirm(client, token).content.decode()
     assert seeded.funding_lines.filter(label__startswith="Ligne ").count() == 2000
     assert not PendingImport.objects.exists()  # taken
 
