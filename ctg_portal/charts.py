@@ -2,6 +2,12 @@
 
 Each chart comes with the same figures in a table on the page (the text alternative that
 screen readers and printouts rely on).
+
+The chart has no viewBox: it takes the width of its column (bars in percent of it) and draws
+its text at the font size of the stylesheet, never scaled down with the chart. A viewBox would
+shrink the labels with the column (a 640-unit chart in a 351 px phone column writes 12 px
+labels 6.5 px tall). Each row is a line of text, label on the left and value on the right,
+above its bar: it fits a phone as well as a wide column.
 """
 
 from decimal import Decimal
@@ -9,11 +15,13 @@ from decimal import Decimal
 from django.utils.html import conditional_escape as escape
 from django.utils.safestring import mark_safe
 
-WIDTH = 640
-ROW = 26
-LABEL_WIDTH = 210
-BAR_START = LABEL_WIDTH + 10
-BAR_WIDTH = 320
+ROW = 34  # one row: its text line, then its bar
+TEXT_Y = 14  # baseline of the label and the value in a row
+BAR_Y = 19
+BAR_HEIGHT = 10
+# The track starts 1 px in and spans 99 % of the width, so that its outline (printed) shows.
+BAR_X = 1
+BAR_SPAN = Decimal(99)
 MAX_LABEL = 32
 
 
@@ -30,29 +38,34 @@ def bar_chart(chart_id, title, rows, *, maximum=None, formatter=str):
     """
     values = [Decimal(v) for _, v, _, _ in rows if v is not None]
     maximum = Decimal(maximum if maximum is not None else max(values, default=0)) or Decimal(1)
-    height = ROW * len(rows) + 8
+    height = ROW * len(rows)
     parts = []
     for index, (label, value, href, spoken) in enumerate(rows):
-        y = index * ROW + 4
-        width = 0 if value is None else float(Decimal(value) / maximum) * BAR_WIDTH
+        y = index * ROW
+        width = 0 if value is None else float(Decimal(value) / maximum * BAR_SPAN)
         shown = "—" if value is None else formatter(value)
         row = (
-            f'<text x="0" y="{y + 15}" class="bar-label">{escape(shorten(label))}</text>'
-            f'<rect x="{BAR_START}" y="{y + 3}" width="{BAR_WIDTH}" height="{ROW - 8}" '
-            'class="bar-back"></rect>'
-            f'<rect x="{BAR_START}" y="{y + 3}" width="{width:.1f}" height="{ROW - 8}" '
-            'class="bar"></rect>'
-            f'<text x="{BAR_START + BAR_WIDTH + 8}" y="{y + 15}" class="bar-value">'
+            f'<text x="0" y="{y + TEXT_Y}" class="bar-label">{escape(shorten(label))}</text>'
+            f'<text x="100%" y="{y + TEXT_Y}" text-anchor="end" class="bar-value">'
             f"{escape(shown)}</text>"
+            f'<rect x="{BAR_X}" y="{y + BAR_Y}" width="{BAR_SPAN}%" height="{BAR_HEIGHT}" '
+            'class="bar-back"></rect>'
+            f'<rect x="{BAR_X}" y="{y + BAR_Y}" width="{width:.1f}%" height="{BAR_HEIGHT}" '
+            'class="bar"></rect>'
         )
         if href:
-            row = f'<a href="{escape(href)}" aria-label="{escape(spoken)}">{row}</a>'
+            # The whole row takes the click, the gap between label and value as well.
+            row = (
+                f'<a href="{escape(href)}" aria-label="{escape(spoken)}">'
+                f'<rect x="0" y="{y}" width="100%" height="{ROW}" fill="none" '
+                f'pointer-events="all"></rect>{row}</a>'
+            )
         parts.append(row)
     # Links inside a role="img" would be hidden from screen readers: a group keeps them.
     role = "group" if any(href for _, _, href, _ in rows) else "img"
     chart_id = escape(chart_id)
     return mark_safe(
-        f'<svg class="bar-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="{role}" '
+        f'<svg class="bar-chart" id="{chart_id}" width="100%" height="{height}" role="{role}" '
         f'aria-labelledby="{chart_id}-title"><title id="{chart_id}-title">{escape(title)}</title>'
         f"{''.join(parts)}</svg>"
     )
