@@ -39,7 +39,7 @@ SLUG = seed.SLUG
 CONVENTION = f"/conventions/{SLUG}/"
 # The funding pages are being reworked (templates/funding, issue 12): flip this once they are
 # done, and their crawl joins the others.
-FUNDING_PENDING = True
+FUNDING_PENDING = False
 FUNDING_REASON = "templates/funding pending (issue 12)"
 
 WIDTHS = (375, 1280)

@@ -25,7 +25,7 @@ def test_caf_staff_downloads_the_xlsx(login, page, portal, caf_staff, assert_acc
     download = download_info.value
     assert download.suggested_filename.startswith(f"financements-{SLUG}-")
     with open(download.path(), "rb") as downloaded:
-        workbook = load_workbook(io.BytesIO(downloaded.read()))
+        workbook = load_workbook(io.BytesIO(downloaded.read()), data_only=True)
     rows = list(workbook.active.iter_rows(values_only=True))
     column = rows[0].index(2025)
     total = next(r for r in rows if r[0] == "Total (tous financeurs)")
