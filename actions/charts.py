@@ -10,11 +10,17 @@ from django.utils.translation import ngettext
 
 from ctg_portal.formatting import french_spacing
 
-WIDTH, HEIGHT, PAD = 320, 120, 24
+# The plot sits between gutters: values on the left axis, dates below, the baseline's and
+# target's labels on the right, where the line never runs.
+WIDTH, HEIGHT = 360, 150
+LEFT, RIGHT, TOP, BOTTOM = 44, 124, 12, 26
+LABEL_GAP = 15  # two guide labels closer than this are moved apart
 
 
 def indicator_chart(indicator, values):
-    """A line of the indicator's values over time, with its baseline and target as dashes.
+    """A line of the indicator's values over time, with a value axis (lowest and highest),
+    the dates of the first and last values, and the baseline and target as dashes labelled
+    beside the plot.
 
     Returns safe SVG markup, or "" when there is nothing to draw.
     """
@@ -28,14 +34,15 @@ def indicator_chart(indicator, values):
         high = low + 1
     first, last = points[0][0], points[-1][0]
     span = max(last - first, 1)
+    right_edge = WIDTH - RIGHT
 
     def x(day):
         if len(points) == 1:
-            return WIDTH / 2
-        return PAD + (day - first) / span * (WIDTH - 2 * PAD)
+            return (LEFT + right_edge) / 2
+        return LEFT + (day - first) / span * (right_edge - LEFT)
 
     def y(level):
-        return HEIGHT - PAD - float((level - low) / (high - low)) * (HEIGHT - 2 * PAD)
+        return HEIGHT - BOTTOM - float((level - low) / (high - low)) * (HEIGHT - TOP - BOTTOM)
 
     title_id = f"chart-{indicator.pk}"
     summary = french_spacing(
@@ -58,7 +65,11 @@ def indicator_chart(indicator, values):
         (indicator.target, "chart-target", _("target")),
     ):
         if level is not None:
-            guides.append((css, y(level), f"{label} {indicator.show(level)}"))
+            guides.append([css, y(level), y(level), f"{label} {indicator.show(level)}"])
+    if len(guides) == 2 and abs(guides[0][2] - guides[1][2]) < LABEL_GAP:
+        upper, lower = sorted(guides, key=lambda guide: guide[2])
+        middle = (upper[2] + lower[2]) / 2
+        upper[2], lower[2] = middle - LABEL_GAP / 2, middle + LABEL_GAP / 2
     polyline = " ".join(f"{x(day):.1f},{y(level):.1f}" for day, level in points)
     # f-strings, every text escaped: format_html escapes each number of every point too.
     dots = "".join(
@@ -66,12 +77,31 @@ def indicator_chart(indicator, values):
         for day, level in points
     )
     lines = "".join(
-        f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{pos:.1f}" y2="{pos:.1f}" class="{css}"></line>'
-        f'<text x="{PAD}" y="{pos - 3:.1f}" class="chart-label">{escape(text)}</text>'
-        for css, pos, text in guides
+        f'<line x1="{LEFT}" x2="{right_edge}" y1="{pos:.1f}" y2="{pos:.1f}" class="{css}"></line>'
+        f'<text x="{right_edge + 4}" y="{text_y + 4:.1f}" class="chart-label">'
+        f"{escape(text)}</text>"
+        for css, pos, text_y, text in guides
+    )
+    base = HEIGHT - BOTTOM
+    axes = (
+        f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}" class="chart-axis"></line>'
+        f'<line x1="{LEFT}" x2="{right_edge}" y1="{base}" y2="{base}" class="chart-axis"></line>'
+        f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" class="chart-label">'
+        f"{escape(indicator.show(high))}</text>"
+        f'<text x="{LEFT - 4}" y="{base}" text-anchor="end" class="chart-label">'
+        f"{escape(indicator.show(low))}</text>"
+    )
+    dates = [(points[0][0], values[0].measured_on, "start" if len(points) > 1 else "middle")]
+    if len(points) > 1:
+        dates.append((points[-1][0], values[-1].measured_on, "end"))
+    axes += "".join(
+        f'<text x="{x(day):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" class="chart-label">'
+        f"{escape(date_format(day_date, 'd/m/Y'))}</text>"
+        for day, day_date, anchor in dates
     )
     return mark_safe(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-labelledby="{title_id}"><title id="{title_id}">{escape(summary)}</title>'
-        f'{lines}<polyline points="{polyline}" class="chart-line"></polyline>{dots}</svg>'
+        f"{axes}{lines}"
+        f'<polyline points="{polyline}" class="chart-line"></polyline>{dots}</svg>'
     )

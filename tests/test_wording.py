@@ -355,3 +355,22 @@ def test_import_asks_in_french_and_takes_oui(seeded, tmp_path):
     assert "Le portail contient la convention « thore-montagne-noire-2023-2025 »" in question
     assert "16 fiches actions" in question and "Tapez « oui »" in question
     assert "restaurée : " in out.getvalue() and "objets écrits" in out.getvalue()
+
+
+def test_the_indicator_chart_has_axes_dates_and_labels_beside_the_line(counted):
+    import datetime
+
+    from actions.charts import LEFT, RIGHT, WIDTH, indicator_chart
+    from actions.models import IndicatorValue
+
+    IndicatorValue.objects.create(
+        indicator=counted, measured_on=datetime.date(2025, 6, 30), value=30
+    )
+    with translation.override("fr"):
+        svg = indicator_chart(counted, list(counted.values.order_by("measured_on")))
+    assert svg.count('class="chart-axis"') == 2
+    assert ">31/12/2024<" in svg and ">30/06/2025<" in svg  # the first and last dates
+    assert ">50<" in svg and ">12<" in svg  # the value axis spans baseline to target
+    # The guides' labels start right of the plot, where the line never runs.
+    label_x = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" class', svg)]
+    assert label_x and all(x > WIDTH - RIGHT > LEFT for x in label_x)
