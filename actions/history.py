@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from ctg_portal.formatting import (
     DASH,
     display_name,
     format_measure,
+    format_moment,
     format_number,
     format_percent,
     french_spacing,
@@ -116,16 +116,6 @@ def link_names(sheet_id):
 TOLD = told_fields()
 LINKS = [Link(f) for f in TOLD if f.many_to_many]
 SCALARS = [f.name for f in TOLD if not f.many_to_many]  # diffed by simple-history
-
-
-def format_moment(moment):
-    """12/03/2024 à 10 h 05, in the portal's time zone."""
-    local = timezone.localtime(moment)
-    return _("%(date)s at %(hour)s h %(minute)s") % {
-        "date": local.strftime("%d/%m/%Y"),
-        "hour": local.strftime("%H").lstrip("0") or "0",
-        "minute": local.strftime("%M"),
-    }
 
 
 def author_name(record):

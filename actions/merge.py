@@ -28,9 +28,9 @@ from django.core import signing
 from django.db import models
 from django.utils.text import capfirst
 
-from ctg_portal.formatting import DASH, display_name, format_number
+from ctg_portal.formatting import DASH, display_name, format_moment, format_number
 
-from .history import author_name, format_moment
+from .history import author_name
 from .models import LINK_FIELDS, ActionSheet, Indicator, Step
 
 # The fields of the edit form that a merge compares; the number never changes once created.

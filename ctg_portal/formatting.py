@@ -7,7 +7,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
@@ -102,3 +103,13 @@ def display_name(user: AbstractUser | None) -> str:
     if user is None:
         return DASH
     return user.get_full_name() or user.username
+
+
+def format_moment(moment: datetime.datetime) -> str:
+    """12/03/2024 à 10 h 05, in the portal's time zone (histories, conflicts, restores)."""
+    local = timezone.localtime(moment)
+    return _("%(date)s at %(hour)s h %(minute)s") % {
+        "date": local.strftime("%d/%m/%Y"),
+        "hour": local.strftime("%H").lstrip("0") or "0",
+        "minute": local.strftime("%M"),
+    }

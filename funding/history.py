@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ctg_portal.formatting import DASH, display_name, format_euros
+from ctg_portal.formatting import DASH, display_name, format_euros, format_moment
 
 from .models import Payment
 
@@ -22,16 +21,6 @@ if TYPE_CHECKING:
     import datetime
 
 TOLD = ["amount", "paid_on", "kind", "note"]
-
-
-def format_moment(moment: datetime.datetime) -> str:
-    """12/03/2024 à 10 h 05, in the portal's time zone."""
-    local = timezone.localtime(moment)
-    return _("%(date)s at %(hour)s h %(minute)s") % {
-        "date": local.strftime("%d/%m/%Y"),
-        "hour": local.strftime("%H").lstrip("0") or "0",
-        "minute": local.strftime("%M"),
-    }
 
 
 def told_value(name: str, value: Any) -> str:

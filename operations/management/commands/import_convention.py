@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from actions.history import format_moment
 from conventions.models import Convention
+from ctg_portal.formatting import format_moment
 from operations.backup import RestoreError, parse_backup, restore
 from operations.commands import FrenchCommand
 
