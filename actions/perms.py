@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conventions.models import Membership
-from conventions.perms import ConventionAccess, get_convention_access_or_404
+from conventions.perms import ConventionAccess, get_convention_access_or_404, role_subqueries
 
 from .models import ActionSheet
 
@@ -47,25 +45,20 @@ def get_sheet_for_user_or_404(
     convention the user is not a member of is as missing as a sheet that does not exist.
     """
     user = request.user
-    role = (
-        Membership.objects.filter(user=user, convention=OuterRef("convention"))
-        .order_by()
-        .values("role")
-    )
     try:
         sheet = (
             ActionSheet.objects.select_related("convention", "objective", "lead_partner")
             .with_lateness(timezone.localdate())
-            .annotate(member_role=Subquery(role[:1]))
+            .annotate(**role_subqueries(user, "convention"))
             .get(convention__slug=slug, number=number)
         )
     except ActionSheet.DoesNotExist:
         # The convention itself may be unknown or closed to the user: the same 404 either way.
         get_convention_access_or_404(request, slug)
         raise Http404(_("No such action sheet.")) from None
-    if sheet.member_role is None and not user.is_superuser:
+    if sheet.member_role is None and sheet.caf_role is None and not user.is_superuser:
         raise Http404(_("No such convention."))
-    return ConventionAccess(user, sheet.convention, sheet.member_role), sheet
+    return ConventionAccess(user, sheet.convention, sheet.member_role, sheet.caf_role), sheet
 
 
 def get_editable_sheet_or_403(

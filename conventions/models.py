@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed
@@ -108,14 +109,21 @@ class Partner(models.Model):
 LOCAL_SHARE_KINDS = frozenset({Partner.Kind.COMMUNE, Partner.Kind.EPCI})
 
 
+DEPARTMENT_RE = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
+
+
 class ConventionQuerySet(models.QuerySet):
     def for_user(self, user):
-        """The conventions a user may open: all for a superuser, else those they belong to."""
+        """The conventions a user may open: all for a superuser, else those they are a member
+        of and those of the CAFs they belong to (CAF-level staff and managers)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(memberships__user=user)
+        return self.filter(
+            Q(pk__in=Membership.objects.filter(user=user).values("convention"))
+            | Q(caf__in=CafMembership.objects.filter(user=user).values("caf"))
+        )
 
 
 class Convention(models.Model):
@@ -133,6 +141,27 @@ class Convention(models.Model):
     signed_on = models.DateField(_("signature date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    caf = models.ForeignKey(
+        Partner,
+        verbose_name=_("CAF"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caf_conventions",
+        limit_choices_to={"kind": "caf"},
+        help_text=_("The CAF that holds the convention: its CAF-level members read it."),
+    )
+    department = models.CharField(
+        _("département"),
+        max_length=3,
+        blank=True,
+        validators=[
+            RegexValidator(
+                DEPARTMENT_RE, _("Enter a département code: 01 to 95, 2A, 2B or 971 to 976.")
+            )
+        ],
+        help_text=_("The département's code, such as 81 for the Tarn."),
     )
     is_public = models.BooleanField(
         _("public"),
@@ -167,6 +196,13 @@ class Convention(models.Model):
                 violation_error_message=_("A CTG lasts five years at most."),
             ),
             models.CheckConstraint(
+                condition=Q(department="") | Q(department__regex=DEPARTMENT_RE),
+                name="convention_department_code",
+                violation_error_message=_(
+                    "Enter a département code: 01 to 95, 2A, 2B or 971 to 976."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(start_year__gte=MIN_YEAR, end_year__lte=MAX_YEAR),
                 name="convention_years_plausible",
                 violation_error_message=_("The period must lie between 2000 and 2100."),
@@ -198,6 +234,8 @@ class Convention(models.Model):
                 errors["end_year"] = _("The last year must not come before the first year.")
             elif self.end_year - self.start_year >= MAX_CONVENTION_YEARS:
                 errors["end_year"] = _("A CTG lasts five years at most.")
+        if self.caf_id and self.caf.kind != Partner.Kind.CAF:
+            errors["caf"] = _("Choose a partner of kind CAF.")
         if errors:
             raise ValidationError(errors)
 
@@ -384,3 +422,46 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.convention} ({self.get_role_display()})"
+
+
+class CafMembership(models.Model):
+    """A user's standing at a CAF: read access to every convention the CAF holds and, for a
+    manager, their funding — without one membership per convention."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("CAF staff")
+        MANAGER = "manager", _("CAF manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="caf_memberships",
+        verbose_name=_("user"),
+    )
+    caf = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="caf_memberships",
+        limit_choices_to={"kind": "caf"},
+        verbose_name=_("CAF"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("CAF membership")
+        verbose_name_plural = _("CAF memberships")
+        ordering = ["caf", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "caf"],
+                name="caf_membership_unique",
+                violation_error_message=_("This user is already a member of this CAF."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.caf} ({self.get_role_display()})"
+
+    def clean(self):
+        if self.caf_id and self.caf.kind != Partner.Kind.CAF:
+            raise ValidationError({"caf": _("Choose a partner of kind CAF.")})

@@ -13,7 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Convention, Membership
+from django.db.models import OuterRef, Subquery
+
+from .models import CafMembership, Convention, Membership
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -27,11 +29,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class ConventionAccess:
-    """A user's standing in one convention: the convention and the role they hold in it."""
+    """A user's standing in one convention: the convention, the role they hold in it and the
+    role they hold at the convention's CAF (a CAF-level member may have no membership)."""
 
     user: User
     convention: Convention
-    role: str | None  # None for a superuser without membership
+    role: str | None  # None for a superuser or a CAF-level member without membership
+    caf_role: str | None = None  # CafMembership.Role at the convention's CAF, if any
 
     @property
     def is_superuser(self) -> bool:
@@ -48,7 +52,18 @@ class ConventionAccess:
 
     @property
     def is_caf_staff(self) -> bool:
+        """CAF staff named in the convention (they manage its funding)."""
         return self.role == Membership.Role.CAF_STAFF
+
+    @property
+    def is_caf_manager(self) -> bool:
+        """A manager at the convention's CAF: manages the funding of every convention of it."""
+        return self.caf_role == CafMembership.Role.MANAGER
+
+    @property
+    def is_member(self) -> bool:
+        """Holds a membership of the convention itself (not only a standing at its CAF)."""
+        return self.role is not None
 
     def require(self, allowed: bool) -> None:
         """Raise 403 unless `allowed`: the user is a member, but not entitled to this."""
@@ -56,27 +71,35 @@ class ConventionAccess:
             raise PermissionDenied(_("Your role in this convention does not allow this."))
 
 
+def role_subqueries(user, convention_ref: str = "pk") -> dict:
+    """Annotations giving `user`'s role in a convention (`member_role`) and at its CAF
+    (`caf_role`), the convention being `convention_ref` of the annotated rows: one query
+    finds the object and the user's standing."""
+    return {
+        "member_role": Subquery(
+            Membership.objects.filter(user=user, convention=OuterRef(convention_ref))
+            .order_by()
+            .values("role")[:1]
+        ),
+        "caf_role": Subquery(
+            CafMembership.objects.filter(user=user, caf=OuterRef(caf_ref))
+            .order_by()
+            .values("role")[:1]
+        ),
+    }
+
+
 def get_convention_access_or_404(request: AuthenticatedHttpRequest, slug: str) -> ConventionAccess:
-    """The convention of `slug` with the user's role in it; 404 for anyone not a member."""
+    """The convention of `slug` with the user's roles in it; 404 for anyone who is neither a
+    member, nor a member of its CAF, nor a superuser."""
     user = request.user
-    if user.is_superuser:
-        try:
-            convention = Convention.objects.get(slug=slug)
-        except Convention.DoesNotExist:
-            raise Http404(_("No such convention.")) from None
-        role = (
-            Membership.objects.filter(user=user, convention=convention)
-            .values_list("role", flat=True)
-            .first()
-        )
-        return ConventionAccess(user, convention, role)
     try:
-        membership = Membership.objects.select_related("convention").get(
-            user=user, convention__slug=slug
-        )
-    except Membership.DoesNotExist:
+        convention = Convention.objects.annotate(**role_subqueries(user)).get(slug=slug)
+    except Convention.DoesNotExist:
         raise Http404(_("No such convention.")) from None
-    return ConventionAccess(user, membership.convention, membership.role)
+    if convention.member_role is None and convention.caf_role is None and not user.is_superuser:
+        raise Http404(_("No such convention."))
+    return ConventionAccess(user, convention, convention.member_role, convention.caf_role)
 
 
 def can_publish(access: ConventionAccess) -> bool:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     # the pages that combine them and the operations on whole conventions.
     "ctg_portal",
     "conventions",
+    "accounts",
     "actions",
     "funding",
     "portal",
@@ -234,6 +235,9 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+
+# The portal's public address, for the absolute links of its e-mails (invitations, reminders).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

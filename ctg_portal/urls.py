@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls_account")),
+    path("", include("accounts.urls_invitations")),
     path("", include("portal.urls")),
     path("conventions/<slug:slug>/fiches/", include("actions.urls")),
     path("conventions/<slug:slug>/financements/", include("funding.urls")),

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
 
 
 def can_manage_funding(access: ConventionAccess) -> bool:
-    """Coordinators, CAF staff and superusers record payments, edit amounts and import.
+    """Coordinators, CAF staff named in the convention, managers of its CAF and superusers
+    record payments, edit amounts and import.
 
-    Pilots and elected officials read the table and download its exports.
+    Pilots, elected officials and CAF-level staff read the table and download its exports.
     """
-    return access.is_coordinator or access.is_caf_staff
+    return access.is_coordinator or access.is_caf_staff or access.is_caf_manager
 
 
 def get_payment_or_404(convention: Convention, pk: int) -> Payment:
