@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('conventions', '0006_cafmembership_convention_caf_convention_department_and_more'),
+        ('conventions', '0006_caf_and_department'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
