@@ -32,7 +32,10 @@ class Invitation(models.Model):
         REVOKED = "revoked", _("revoked")
 
     convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("convention")
+        Convention,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("convention"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,9 +140,7 @@ class SentNotification(models.Model):
         verbose_name=_("user"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    key = models.CharField(
-        _("key"), max_length=100, help_text=_("What was sent: a week, a sheet.")
-    )
+    key = models.CharField(_("key"), max_length=100, help_text=_("What was sent: a week, a sheet."))
     sent_at = models.DateTimeField(_("sent on"), default=timezone.now)
 
     class Meta:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
-
-from django.db.models import OuterRef, Subquery
 
 from .models import CafMembership, Convention, Membership
 
@@ -75,6 +74,7 @@ def role_subqueries(user, convention_ref: str = "pk") -> dict:
     """Annotations giving `user`'s role in a convention (`member_role`) and at its CAF
     (`caf_role`), the convention being `convention_ref` of the annotated rows: one query
     finds the object and the user's standing."""
+    caf_ref = "caf" if convention_ref == "pk" else f"{convention_ref}__caf"
     return {
         "member_role": Subquery(
             Membership.objects.filter(user=user, convention=OuterRef(convention_ref))
