@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ctg_portal.admin import FrenchTitlesMixin
 
 from .models import (
+    CafMembership,
     Challenge,
     Convention,
     Domain,
@@ -144,6 +145,14 @@ def referring_choices(request, site):
     return source_admin.convention_choices(obj.convention, obj).get(request.GET.get("field_name"))
 
 
+class CafMembershipInline(admin.TabularInline):
+    """A CAF's members (staff, managers), on the page of a partner of kind CAF."""
+
+    model = CafMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Partner)
 class PartnerAdmin(BoundAutocompleteAdmin):
     indefinite_name = _("a partner")
@@ -153,6 +162,10 @@ class PartnerAdmin(BoundAutocompleteAdmin):
     search_fields = ["name", "insee_code", "siren"]
     list_select_related = ["epci"]
     autocomplete_fields = ["epci"]
+
+    def get_inlines(self, request, obj):
+        # A CAF's page lists its CAF-level members; no other partner has any.
+        return [CafMembershipInline] if obj is not None and obj.kind == Partner.Kind.CAF else []
 
 
 class SignatoryInline(admin.TabularInline):
@@ -203,12 +216,25 @@ class ConventionAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
         "end_year",
         "status",
         "is_public",
+        "caf",
+        "department",
     ]
-    list_filter = ["status", "is_public", "start_year"]
+    list_filter = [
+        "status",
+        "is_public",
+        "start_year",
+        ("caf", admin.RelatedOnlyFieldListFilter),
+        "department",
+    ]
+    list_select_related = ["caf"]
     search_fields = ["title", "slug", "territory"]
     prepopulated_fields = {"slug": ["title"]}
+    # The CAF's choices are the partners of kind CAF (the field's limit_choices_to, also for
+    # the autocomplete); the model's clean() refuses any other.
+    autocomplete_fields = ["caf"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "territory", "status", "is_public"]}),
+        (_("CAF and département"), {"fields": ["caf", "department"]}),
         (_("Period"), {"fields": ["start_year", "end_year", "signed_on"]}),
     ]
     inlines = [SignatoryInline, DomainInline, ChallengeInline, ObjectiveInline, MembershipInline]
@@ -271,6 +297,19 @@ class MembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "convention__title"]
     list_select_related = ["user", "convention"]
     autocomplete_fields = ["user", "convention"]
+
+
+@admin.register(CafMembership)
+class CafMembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    """CAF-level members: read every convention of their CAF; managers manage its funding."""
+
+    indefinite_name = _("a CAF membership")
+    definite_name = _("the CAF membership")
+    list_display = ["user", "caf", "role"]
+    list_filter = ["role", ("caf", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "caf__name"]
+    list_select_related = ["user", "caf"]
+    autocomplete_fields = ["user", "caf"]
 
 
 class PortalUserAdmin(BoundAutocompleteAdmin, UserAdmin):

@@ -10,6 +10,12 @@ may hold others, in one transaction: an error writes nothing.
 
 - A convention of the backup's slug already there: refused. With `replace` it is deleted first,
   with its history (the records of its deletion too): the backup's takes its place.
+- The convention's CAF (`caf`, a partner of kind CAF) travels with the other partners it names
+  and is matched or created the same way; its `department` is a field of the convention. The
+  CAF-level memberships (CafMembership: a user's standing at a CAF, for all the CAF's
+  conventions) belong to the CAF, not to one convention: a backup holds none, a restore writes
+  none and leaves those of the portal as they are (a restored convention whose CAF is matched
+  is read at once by that CAF's members).
 - Shared objects are matched, never changed. A user by username. A partner by its SIREN (an
   EPCI) or INSEE code (a commune) when it has one, else by kind and name (a coded partner also
   matches one of its kind and name without a code); each partner of the portal stands for one
@@ -34,7 +40,7 @@ may hold others, in one transaction: an error writes nothing.
   objects created after the backup, and those of a convention restored beside its original
   (ids remapped) and deleted since without --replace (nothing ties them to the backup's).
 - Rows are written in bulk, without signals: the restore writes no history record of its own
-  and recomputes no field (`created_at` included).
+  and recomputes no field (`created_at` included), and sends no e-mail (`muted`).
 """
 
 import datetime
@@ -52,6 +58,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.notifications import muted
 from actions.models import (
     ActionSheet,
     Indicator,
@@ -309,7 +316,7 @@ def import_convention(text, *, replace=False):
 def restore(data, *, replace=False):
     """Restore a backup read by `parse_backup`, all or nothing. Raises RestoreError."""
     try:
-        with transaction.atomic():
+        with muted(), transaction.atomic():
             return Restore(data).run(replace=replace)
     except (IntegrityError, DataError) as error:
         raise RestoreError(

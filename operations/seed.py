@@ -18,9 +18,11 @@ CONVENTION = {
     "end_year": 2025,
     "signed_on": SIGNED_ON,
     "status": "in_force",
+    "department": "81",  # the Tarn
 }
 
 EPCI = {"name": "Communauté de communes Thoré Montagne Noire", "siren": "248100745"}
+# The CAF that holds the convention (its CAF-level members read it) and funds it.
 CAF = {"name": "CAF du Tarn"}
 
 # The 9 member communes of the EPCI.

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from accounts.notifications import muted
 from actions.models import ActionSheet, one_history_record
 from conventions.models import (
     Challenge,
@@ -25,19 +26,39 @@ def get_or_create_partner(name, kind, **identifiers):
     return partner
 
 
-@transaction.atomic
+def seed_caf():
+    """The CAF du Tarn: the seed convention's CAF and funder."""
+    return get_or_create_partner(seed.CAF["name"], Partner.Kind.CAF)
+
+
+def attach_seed_caf(convention):
+    """The seed convention's CAF, the CAF du Tarn: set on a seed convention loaded before
+    conventions named their CAF (its département too, when blank). Returns the CAF."""
+    if convention.caf_id is not None:
+        return convention.caf
+    convention.caf = seed_caf()
+    convention.department = convention.department or seed.CONVENTION["department"]
+    convention.save(update_fields=["caf", "department"])
+    return convention.caf
+
+
 def load_seed_convention():
     """Load the seed convention, all or nothing. Returns it, or None when it already exists.
 
     An existing convention is never touched, so that running the seed again (as `make run`
-    does) keeps every edit made since.
+    does) keeps every edit made since. Bulk data: no e-mail goes out (`muted`).
     """
+    with muted(), transaction.atomic():
+        return _load_seed_convention()
+
+
+def _load_seed_convention():
     if Convention.objects.filter(slug=seed.SLUG).exists():
         return None
 
-    convention = Convention.objects.create(slug=seed.SLUG, **seed.CONVENTION)
+    caf = seed_caf()
+    convention = Convention.objects.create(slug=seed.SLUG, caf=caf, **seed.CONVENTION)
     epci = get_or_create_partner(seed.EPCI["name"], Partner.Kind.EPCI, siren=seed.EPCI["siren"])
-    caf = get_or_create_partner(seed.CAF["name"], Partner.Kind.CAF)
     communes = {}
     for name, code in seed.MEMBER_COMMUNES:
         communes[name] = get_or_create_partner(name, Partner.Kind.COMMUNE, insee_code=code)

@@ -18,7 +18,7 @@ from conventions.services import set_public
 
 from .charts import dashboard_charts
 from .dashboard import build_dashboard
-from .overview import overview_rows
+from .overview import OverviewFilterForm, overview_rows
 from .printouts import dashboard_printout_context, printout_filename, sheet_printout_context
 
 OVERVIEW_PAGE_SIZE = 50
@@ -27,7 +27,8 @@ OVERVIEW_PAGE_SIZE = 50
 @login_required
 @require_safe
 def home(request):
-    """The conventions the user belongs to (every one for a superuser)."""
+    """The conventions the user may open: those they belong to and those of their CAFs
+    (every one for a superuser)."""
     conventions = list(
         Convention.objects.for_user(request.user)
         .annotate(
@@ -158,8 +159,12 @@ def sheet_pdf(request, slug, number):
 @login_required
 @require_safe
 def overview(request):
-    """Every convention of the user, one row each, with totals across them."""
-    conventions = Convention.objects.for_user(request.user).order_by("title", "pk")
+    """Every convention the user may open (those of their CAFs included), one row each,
+    grouped by CAF with each CAF's subtotals, filtered by CAF and département, with totals
+    across them."""
+    visible = Convention.objects.for_user(request.user)
+    filters = OverviewFilterForm(request.GET, conventions=visible)
+    conventions = filters.filter(visible)
     page = Paginator(conventions, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     on_page = list(page)
     return render(
@@ -167,7 +172,9 @@ def overview(request):
         "portal/overview.html",
         {
             "page": page,
-            "figures": overview_rows(on_page, conventions),
+            "filters": filters,
+            "query": filters.query(),
+            "figures": overview_rows(on_page, conventions, filters.group_counts()),
             "count": page.paginator.count,
             "demo_data": any(c.has_demo_data for c in on_page),
             "today": timezone.localdate(),

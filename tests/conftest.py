@@ -10,7 +10,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from conventions.models import Convention, Membership
+from conventions.models import CafMembership, Convention, Membership
 from operations import seed
 
 from .factories import ConventionFactory, MembershipFactory, UserFactory
@@ -83,6 +83,24 @@ def elected(seeded):
 @pytest.fixture
 def caf_staff(seeded):
     return _member(seeded, "caf", Membership.Role.CAF_STAFF)
+
+
+@pytest.fixture
+def caf_level_staff(seeded):
+    """CAF staff at the seed convention's CAF (the CAF du Tarn), with no membership of any
+    convention: reads every convention of that CAF."""
+    user = UserFactory(username="agent-caf")
+    CafMembership.objects.create(user=user, caf=seeded.caf, role=CafMembership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def caf_manager(seeded):
+    """A manager at the seed convention's CAF, with no membership of any convention: reads
+    every convention of that CAF and manages their funding."""
+    user = UserFactory(username="responsable-caf")
+    CafMembership.objects.create(user=user, caf=seeded.caf, role=CafMembership.Role.MANAGER)
+    return user
 
 
 @pytest.fixture

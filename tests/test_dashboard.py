@@ -209,8 +209,9 @@ def test_overview_for_a_member_of_several_conventions(client, seeded):
     client.force_login(user)
     response = client.get(OVERVIEW)
     rows = response.context["figures"]["rows"]
-    assert [c.title for c, _f in rows] == ["CTG de la Montagne", seeded.title]
-    seed_figures = rows[1][1]
+    # The seed convention's CAF (CAF du Tarn) first, the conventions without a CAF last.
+    assert [c.title for c, _f in rows] == [seeded.title, "CTG de la Montagne"]
+    seed_figures = rows[0][1]
     assert seed_figures.sheet_count == 16
     assert seed_figures.caf_total == Decimal("725403")
     totals = response.context["figures"]["totals"]

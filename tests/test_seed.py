@@ -176,11 +176,10 @@ def test_seed_demo_accounts(seeded, capsys):
     call_command("seed_demo", "--force")
     assert "admin" in capsys.readouterr().out
     roles = dict(seeded.memberships.values_list("user__username", "role"))
-    assert roles == {
-        "coordination": "coordinator",
-        "pilote": "pilot",
-        "elu": "elected",
-        "caf": "caf_staff",
+    assert roles == {"coordination": "coordinator", "pilote": "pilot", "elu": "elected"}
+    # The caf account is a manager at the seed convention's CAF, with no membership of it.
+    assert dict(seeded.caf.caf_memberships.values_list("user__username", "role")) == {
+        "caf": "manager"
     }
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)

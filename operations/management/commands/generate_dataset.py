@@ -2,10 +2,13 @@
 
     python manage.py generate_dataset --conventions 1000
 
-1 000 conventions across 100 CAFs, ~16 sheets each (12 to 50) with steps, indicators, values
-and notes, 9 funding lines each with yearly amounts and payments, 5 users per convention plus
-one CAF staff member per CAF who belongs to all of that CAF's conventions. Deterministic for a
-given --seed. Every user's password is --password (default "bench-password").
+1 000 conventions across 100 CAFs (each CAF holds the conventions of its département: several
+per CAF, CAF k in the k-th département code), ~16 sheets each (12 to 50) with steps,
+indicators, values and notes, 9 funding lines each with yearly amounts and payments, 5 users
+per convention, and per CAF two CAF-level members who read all of that CAF's conventions: a
+manager (`<prefix>-caf-<k>`, who also manages their funding) and a staff member
+(`<prefix>-caf-<k>-agent`). Deterministic for a given --seed. Every user's password is
+--password (default "bench-password"). Bulk data: no e-mail goes out (`muted`).
 """
 
 import datetime
@@ -21,8 +24,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.notifications import muted
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 from conventions.models import (
+    CafMembership,
     Challenge,
     Convention,
     Domain,
@@ -48,6 +53,13 @@ DOMAINS = [
 STATUSES = ["todo", "in_progress", "in_progress", "in_progress", "done", "paused", "blocked"]
 STRUCTURE_KINDS = ["eaje", "rpe", "laep", "alsh", "youth", "after_school"]
 BATCH = 2000
+# The départements' codes, in order: CAF k holds the conventions of the k-th (modulo).
+DEPARTMENTS = [
+    *(f"{n:02d}" for n in range(1, 96) if n != 20),
+    "2A",
+    "2B",
+    *(str(n) for n in range(971, 977)),
+]
 
 
 def luhn_siren(prefix8):
@@ -101,8 +113,13 @@ class Command(FrenchCommand):
         )
 
 
-@transaction.atomic
 def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", prefix="gen"):
+    """Create the dataset in one transaction, no e-mail sent; returns {model plural: count}."""
+    with muted(), transaction.atomic():
+        return _generate(n_conventions, cafs, seed, password, prefix)
+
+
+def _generate(n_conventions, cafs, seed, password, prefix):
     rng = random.Random(seed)
     # Nothing is dated after today: the forms refuse future dates for what is done or paid.
     today = timezone.localdate()
@@ -141,6 +158,7 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
             for j in range(5)
         ],
     )
+    caf_of = [caf_partners[i % n_cafs] for i in range(n_conventions)]
     conventions = []
     for i in range(n_conventions):
         start = rng.choice([2021, 2022, 2023, 2024])
@@ -154,10 +172,11 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
                 signed_on=datetime.date(start - 1, 12, 1),
                 status=rng.choice(["signed", "in_force", "in_force", "ended"]),
                 is_public=rng.random() < 0.3,
+                caf=caf_of[i],
+                department=DEPARTMENTS[i % n_cafs % len(DEPARTMENTS)],
             )
         )
     conventions = bulk(Convention, conventions)
-    caf_of = [caf_partners[i % n_cafs] for i in range(n_conventions)]
     bulk(
         Signatory,
         [
@@ -221,12 +240,13 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
         ]
         + [
             User(
-                username=f"{prefix}-caf-{j:03d}",
-                first_name="Agent",
+                username=f"{prefix}-caf-{j:03d}{suffix}",
+                first_name="Agent" if suffix else "Responsable",
                 last_name=f"CAF {j:03d}",
                 password=password_hash,
             )
             for j in range(n_cafs)
+            for suffix in ("", "-agent")
         ],
     )
     roles = ["coordinator", "pilot", "pilot", "elected", "caf_staff"]
@@ -235,11 +255,17 @@ def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", 
         for i, c in enumerate(conventions)
         for k in range(5)
     ]
-    memberships += [
-        Membership(user=users[n_conventions * 5 + i % n_cafs], convention=c, role="caf_staff")
-        for i, c in enumerate(conventions)
-    ]
     bulk(Membership, memberships)
+    # The CAF-level members: a manager and a staff member per CAF, for all its conventions.
+    caf_users = users[n_conventions * 5 :]
+    bulk(
+        CafMembership,
+        [
+            CafMembership(user=caf_users[j * 2 + k], caf=caf, role=role)
+            for j, caf in enumerate(caf_partners)
+            for k, role in enumerate([CafMembership.Role.MANAGER, CafMembership.Role.STAFF])
+        ],
+    )
 
     sheets = []
     sheet_convention = []

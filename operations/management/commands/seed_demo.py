@@ -5,22 +5,25 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.notifications import muted
 from actions.models import ActionSheet
-from conventions.models import Convention, Membership
+from conventions.models import CafMembership, Convention, Membership
 from operations import seed
 from operations.commands import FrenchCommand
 from operations.demo import add_demo_progress
+from operations.seeding import attach_seed_caf
 
 # Written in README.md; for demonstrations only.
 DEMO_PASSWORD = "demo-ctg-2025"
 
-# username, first name, last name, role in the seed convention (None: superuser only)
+# username, first name, last name, role: in the seed convention (a Membership.Role), at its
+# CAF (a CafMembership.Role: every convention of the CAF du Tarn), or None (superuser only)
 DEMO_ACCOUNTS = [
     ("admin", "Alice", "Administratrice", None),
     ("coordination", "Camille", "Coordinatrice", Membership.Role.COORDINATOR),
     ("pilote", "Paul", "Pilote", Membership.Role.PILOT),
     ("elu", "Élise", "Élue", Membership.Role.ELECTED),
-    ("caf", "Claire", "Agent CAF", Membership.Role.CAF_STAFF),
+    ("caf", "Claire", "Agent CAF", CafMembership.Role.MANAGER),
 ]
 PILOT_SHEETS = [1, 2, 3, 4]
 
@@ -43,8 +46,12 @@ class Command(FrenchCommand):
             help=_("Only the accounts: no demonstration progress on the sheets."),
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Bulk data: no e-mail goes out (a pilot named on sheets is told nothing).
+        with muted(), transaction.atomic():
+            self.seed_demo(options)
+
+    def seed_demo(self, options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
                 _(
@@ -74,7 +81,11 @@ class Command(FrenchCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 created.append(username)
-            if role:
+            if isinstance(role, CafMembership.Role):
+                CafMembership.objects.get_or_create(
+                    user=user, caf=attach_seed_caf(convention), defaults={"role": role}
+                )
+            elif role:
                 Membership.objects.get_or_create(
                     user=user, convention=convention, defaults={"role": role}
                 )
