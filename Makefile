@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 
 # `make run` serves plain HTTP on loopback without debug: secure-only cookies and the SSL
-# redirect are turned off for it alone.
+# redirect are turned off for it alone. Its e-mails (invitations, password resets) are printed
+# in its log, unless EMAIL_URL says otherwise (`make run EMAIL_URL=smtp://…`).
+EMAIL_URL ?= console:
 RUN_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_SECURE_SSL_REDIRECT=false \
-	DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0
+	DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0 EMAIL_URL="$(EMAIL_URL)"
 # The test suite needs a key too; it is not a secret.
 TEST_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-tests-only-not-a-secret}"
 

@@ -229,15 +229,162 @@ CONTENT_SECURITY_POLICY = {
 # ("Name <address>, other@address"), e-mailed to them by Django's `mail_admins` handler.
 ADMINS = getaddresses(env_list("DJANGO_ADMINS", ""))
 SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "ctg-portal@localhost")
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", SERVER_EMAIL)
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", 25))
-EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+
+
+# E-mail: EMAIL_URL in one variable, or EMAIL_HOST and its companions (their DJANGO_-prefixed
+# names, documented first, still work). Nothing set: the console backend under debug (e-mails
+# are printed in the log), an SMTP server on localhost:25 otherwise (see README.md).
+def email_settings(environ, debug):
+    """The EMAIL_* settings from the environment `environ` (a mapping), as a dict.
+
+    EMAIL_URL: `smtp://user:password@host:587/?tls=true` (STARTTLS), `smtps://…` (implicit
+    TLS, port 465), options `tls`, `ssl`, `timeout`; `console:`, `file:///path`, `dummy:`.
+    """
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    schemes = {  # scheme: (backend, default port, implicit TLS)
+        "smtp": (smtp, 25, False),
+        "smtps": (smtp, 465, True),
+        "console": ("django.core.mail.backends.console.EmailBackend", 25, False),
+        "file": ("django.core.mail.backends.filebased.EmailBackend", 25, False),
+        "dummy": ("django.core.mail.backends.dummy.EmailBackend", 25, False),
+    }
+
+    def get(name):
+        return (environ.get(name) or environ.get(f"DJANGO_{name}") or "").strip()
+
+    def boolean(name, value):
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"", "0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+    def number(name, value, default, maximum):
+        if not value:
+            return default
+        if not value.isdigit() or not 0 < int(value) <= maximum:
+            raise ImproperlyConfigured(
+                f"{name} must be a number from 1 to {maximum}, not {value!r}."
+            )
+        return int(value)
+
+    timeout = number("EMAIL_TIMEOUT", get("EMAIL_TIMEOUT"), 10, 3600)
+    smtp_names = [
+        f"EMAIL_{name}"
+        for name in ["HOST", "PORT", "HOST_USER", "HOST_PASSWORD", "USE_TLS", "USE_SSL"]
+        if get(f"EMAIL_{name}")
+    ]
+    url = get("EMAIL_URL")
+    if url and smtp_names:
+        raise ImproperlyConfigured(
+            f"Set EMAIL_URL or {', '.join(smtp_names)} (or their DJANGO_ names), not both."
+        )
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in schemes:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL must start with {', '.join(f'{s}:' for s in schemes)} "
+                f"({f'not {parts.scheme}:' if parts.scheme else 'it has no scheme'})."
+            )
+        backend, default_port, implicit_tls = schemes[parts.scheme]
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured("EMAIL_URL has an invalid port.") from None
+        options = dict(parse_qsl(parts.query, keep_blank_values=True))
+        unknown = sorted(set(options) - {"tls", "ssl", "timeout"})
+        if unknown:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL takes the options tls, ssl and timeout, not {', '.join(unknown)}."
+            )
+        conf = {
+            "EMAIL_BACKEND": backend,
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": port or default_port,
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_TLS": boolean("EMAIL_URL's tls", options.get("tls", "")),
+            "EMAIL_USE_SSL": implicit_tls or boolean("EMAIL_URL's ssl", options.get("ssl", "")),
+            "EMAIL_TIMEOUT": number("EMAIL_URL's timeout", options.get("timeout"), timeout, 3600),
+        }
+        if parts.scheme == "file":
+            conf["EMAIL_FILE_PATH"] = unquote(parts.path) or str(VAR_DIR / "emails")
+    else:
+        # A password keeps its spaces.
+        password = environ.get("EMAIL_HOST_PASSWORD") or environ.get("DJANGO_EMAIL_HOST_PASSWORD")
+        conf = {
+            "EMAIL_BACKEND": (
+                "django.core.mail.backends.console.EmailBackend"
+                if debug and not smtp_names
+                else smtp
+            ),
+            "EMAIL_HOST": get("EMAIL_HOST") or "localhost",
+            "EMAIL_PORT": number("EMAIL_PORT", get("EMAIL_PORT"), 25, 65535),
+            "EMAIL_HOST_USER": get("EMAIL_HOST_USER"),
+            "EMAIL_HOST_PASSWORD": password or "",
+            "EMAIL_USE_TLS": boolean("EMAIL_USE_TLS", get("EMAIL_USE_TLS")),
+            "EMAIL_USE_SSL": boolean("EMAIL_USE_SSL", get("EMAIL_USE_SSL")),
+            "EMAIL_TIMEOUT": timeout,
+        }
+    if conf["EMAIL_USE_TLS"] and conf["EMAIL_USE_SSL"]:
+        raise ImproperlyConfigured(
+            "E-mail: TLS (STARTTLS, tls) and implicit TLS (SSL, ssl, smtps:) exclude each "
+            "other: choose one."
+        )
+    return conf
+
+
+_email = email_settings(os.environ, DEBUG)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+if "EMAIL_FILE_PATH" in _email:
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL")
+    or os.environ.get("DJANGO_DEFAULT_FROM_EMAIL")
+    or SERVER_EMAIL
+)
 
 # The portal's public address, for the absolute links of its e-mails (invitations, reminders).
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+
+def env_weekday(name, default):
+    """A day of the week as its ISO number (1 = Monday … 7 = Sunday), from its English or
+    French name ("monday", "lundi", any case) or its number as cron counts (1–7 from Monday,
+    0 or 7 for Sunday)."""
+    days = [
+        ("monday", "lundi"),
+        ("tuesday", "mardi"),
+        ("wednesday", "mercredi"),
+        ("thursday", "jeudi"),
+        ("friday", "vendredi"),
+        ("saturday", "samedi"),
+        ("sunday", "dimanche"),
+    ]
+    value = (os.environ.get(name) or default).strip().lower()
+    for number, names in enumerate(days, start=1):
+        if value in names:
+            return number
+    if value.isdigit() and 0 <= int(value) <= 7:
+        return int(value) or 7
+    raise ImproperlyConfigured(
+        f"{name} must be a day of the week (monday or lundi … sunday or dimanche, "
+        f"or 1–7 from Monday, 0 for Sunday), not {value!r}."
+    )
+
+
+# The day of the week the reminders' digest goes out (send_reminders runs daily from cron; a
+# digest not sent on that day goes out on a later day of the same week).
+REMINDERS_WEEKDAY = env_weekday("REMINDERS_WEEKDAY", "monday")
 
 LOGGING = {
     "version": 1,
