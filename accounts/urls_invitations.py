@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import invitation_views
 
 app_name = "invitations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("invitation/<str:token>/", invitation_views.accept, name="accept"),
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import members, views
 
 app_name = "portal"
 
@@ -24,5 +24,21 @@ urlpatterns = [
         name="sheet_pdf",
     ),
     path("conventions/<slug:slug>/publication/", views.publication, name="publication"),
+    # The members and their invitations (portal/members.py).
+    path("conventions/<slug:slug>/membres/", members.members, name="members"),
+    path("conventions/<slug:slug>/membres/inviter/", members.member_invite, name="member_invite"),
+    path("conventions/<slug:slug>/membres/modifier/", members.member_change, name="member_change"),
+    path("conventions/<slug:slug>/membres/retirer/", members.member_remove, name="member_remove"),
+    path(
+        "conventions/<slug:slug>/membres/invitations/renvoyer/",
+        members.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "conventions/<slug:slug>/membres/invitations/revoquer/",
+        members.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("conventions/<slug:slug>/membres/<int:user_id>/", members.member, name="member"),
     path("public/<slug:slug>/", views.public_dashboard, name="public"),
 ]

@@ -7,9 +7,11 @@ from django.contrib.admin.sites import site
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import INVITATION_VALIDITY, Invitation
 from actions.models import ActionSheet
-from conventions.models import Convention
+from conventions.models import CafMembership, Convention
 
 from .factories import (
     ActionSheetFactory,
@@ -24,6 +26,7 @@ from .factories import (
     SignatoryFactory,
     StepFactory,
     StructureFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +46,16 @@ def add_one_of_each(convention):
     ProgressNoteFactory(sheet=sheet)
     PaymentFactory(funding_amount=convention.funding_lines.first().amounts.first())
     MembershipFactory(convention=convention)
+    CafMembership.objects.create(user=UserFactory(), caf=convention.caf, role="staff")
+    invitee = UserFactory()
+    Invitation.objects.create(
+        convention=convention,
+        user=invitee,
+        email="invitee@example.org",
+        role="pilot",
+        token_digest="0" * 64,
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+    )
     Group.objects.create(name="Coordinateurs")
 
 
