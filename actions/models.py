@@ -37,10 +37,30 @@ class ActionSheetQuerySet(models.QuerySet):
         """Annotate `has_late_step` and `is_late` (see `overdue`): the one definition of a
         late sheet, used by lists, pages, dashboards and the overview."""
         late_steps = Step.objects.filter(sheet=OuterRef("pk")).late(today)
-        finished = Q(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
+        finished = self.finished_condition()
         return self.annotate(has_late_step=Exists(late_steps)).annotate(
             is_late=ExpressionWrapper(
                 ~finished & (Q(planned_end__lt=today) | Q(has_late_step=True)),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    @staticmethod
+    def finished_condition():
+        """A sheet is finished when done or abandoned: never late, nothing left to remind."""
+        return Q(status__in=[ActionSheet.Status.DONE, ActionSheet.Status.ABANDONED])
+
+    def unfinished(self):
+        return self.exclude(self.finished_condition())
+
+    def with_note_silence(self, today, days):
+        """Annotate `last_note_on` (the latest follow-up note's date, None without one) and
+        `is_silent`: no note written in the `days` days up to `today` (the reminders)."""
+        last_notes = ProgressNote.objects.filter(sheet=OuterRef("pk")).order_by("-written_on")
+        since = today - datetime.timedelta(days=days)
+        return self.annotate(last_note_on=Subquery(last_notes.values("written_on")[:1])).annotate(
+            is_silent=ExpressionWrapper(
+                Q(last_note_on__isnull=True) | Q(last_note_on__lt=since),
                 output_field=models.BooleanField(),
             ),
         )
