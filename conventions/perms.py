@@ -70,7 +70,7 @@ class ConventionAccess:
             raise PermissionDenied(_("Your role in this convention does not allow this."))
 
 
-def role_subqueries(user, convention_ref: str = "pk") -> dict:
+def role_subqueries(user: User, convention_ref: str = "pk") -> dict[str, Subquery]:
     """Annotations giving `user`'s role in a convention (`member_role`) and at its CAF
     (`caf_role`), the convention being `convention_ref` of the annotated rows: one query
     finds the object and the user's standing."""
@@ -97,9 +97,10 @@ def get_convention_access_or_404(request: AuthenticatedHttpRequest, slug: str) -
         convention = Convention.objects.annotate(**role_subqueries(user)).get(slug=slug)
     except Convention.DoesNotExist:
         raise Http404(_("No such convention.")) from None
-    if convention.member_role is None and convention.caf_role is None and not user.is_superuser:
+    member_role, caf_role = convention.member_role, convention.caf_role  # type: ignore[attr-defined]
+    if member_role is None and caf_role is None and not user.is_superuser:
         raise Http404(_("No such convention."))
-    return ConventionAccess(user, convention, convention.member_role, convention.caf_role)
+    return ConventionAccess(user, convention, member_role, caf_role)
 
 
 def can_publish(access: ConventionAccess) -> bool:

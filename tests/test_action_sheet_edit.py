@@ -488,7 +488,7 @@ def test_numero_deja_pris_signale_une_fois_sur_le_champ_numero(client, coordinat
     summary = error_summary(html)
     assert 'role="alert"' in summary
     assert "La fiche n’a pas été enregistrée. À corriger :" in summary
-    assert f'<a href="#id_number">Numéro : {CLASH}</a>' in summary
+    assert f'<a class="alert-link" href="#id_number">Numéro : {CLASH}</a>' in summary
     assert "is-invalid" in input_tag(html, "number")
     assert "alert-block" not in html  # plus de boîte des erreurs du formulaire en double
     assert "Créer un livret d’accueil" in html  # la saisie est gardée
@@ -528,10 +528,10 @@ def test_erreurs_des_etapes_dans_le_recapitulatif_avec_lien(client, coordinator,
     response = post(client, sheet, steps=steps, title="")
     assert response.status_code == 400
     summary = error_summary(page_text(response))
-    assert '<a href="#id_title">Titre : Ce champ est obligatoire.</a>' in summary
+    assert '<a class="alert-link" href="#id_title">Titre : Ce champ est obligatoire.</a>' in summary
     assert (
-        '<a href="#id_steps-0-title">Nouvelle étape — Titre : Ce champ est obligatoire.</a>'
-        in summary
+        '<a class="alert-link" href="#id_steps-0-title">'
+        "Nouvelle étape — Titre : Ce champ est obligatoire.</a>" in summary
     )
 
 
@@ -590,7 +590,7 @@ def test_pilote_qui_se_retire_doit_confirmer(client, pilot, coordinator, sheet):
     html = page_text(response)
     assert CONFIRMATION in html
     assert 'name="leave_pilots"' in html
-    assert '<a href="#id_pilots_0">Pilotes : ' + RETRAIT in error_summary(html)
+    assert '<a class="alert-link" href="#id_pilots_0">Pilotes : ' + RETRAIT in error_summary(html)
     assert "Passer la main" in html
     sheet.refresh_from_db()
     assert (set(sheet.pilots.all()), sheet.goals, sheet.version) == ({pilot, coordinator}, "", 1)

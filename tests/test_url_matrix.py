@@ -8,7 +8,14 @@ fails when the URLconf has a URL that no matrix covers.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from . import test_action_sheet_permissions, test_funding_permissions
+from . import (
+    test_account,
+    test_action_sheet_permissions,
+    test_funding_permissions,
+    test_invitations,
+    test_members,
+    test_password_reset,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +59,9 @@ COVERED_ELSEWHERE = {f"actions:{n}" for n in test_action_sheet_permissions.URL_N
 }
 # test_funding_permissions names its export cases by format; the URL is one.
 COVERED_ELSEWHERE |= {"funding:export"}
+# The people pages: members and invitations, the account page and the password reset.
+for module in (test_members, test_invitations, test_account, test_password_reset):
+    COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
 
 def all_url_names(resolver=None, namespace=""):

@@ -164,3 +164,22 @@ def assert_accessible(page):
         assert violations == [], results.generate_report()
 
     return _check
+
+
+WIDTHS = (375, 1280)
+OVERFLOW = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def check_page(page, assert_accessible):
+    """The current page at a phone's and a desktop's width: nothing wider than the screen and
+    axe-core 0 violations at each (the Nu HTML checker runs on every page anyway)."""
+
+    def _check():
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            assert not page.evaluate(OVERFLOW), f"wider than {width} px: {page.url}"
+            assert_accessible()
+        page.set_viewport_size({"width": WIDTHS[-1], "height": 800})
+
+    return _check
