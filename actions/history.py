@@ -142,6 +142,7 @@ class Entry:
     when: datetime
     author: str
     changes: list = field(default_factory=list)
+    reason: str = ""  # why, when the write said it (e.g. "décision du COPIL du 14/03/2025")
 
     def __post_init__(self):
         self.changes = [change for change in self.changes if change]
@@ -242,7 +243,12 @@ class SheetHistory:
                 entry.add(Change("", text=_("Sheet created")))
             else:
                 changes = self.sheet_changes(previous, record)
-                entry = Entry(record.history_date, author_name(record), changes)
+                entry = Entry(
+                    record.history_date,
+                    author_name(record),
+                    changes,
+                    record.history_change_reason or "",
+                )
             previous = record
             if entry.changes:
                 entries.append(entry)
