@@ -8,7 +8,6 @@ unless the whole file is valid and the user confirms the preview.
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -18,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Partner
 from ctg_portal.exports import unneutralise
+from ctg_portal.files import ZipBounds, ZipRefused, inspect_zip
 from ctg_portal.formatting import format_euros
 from ctg_portal.text import search_key
 from ctg_portal.validators import CONTROL_CHARACTERS
@@ -100,14 +100,20 @@ def bounded(rows):
     return result
 
 
+IMPORT_ZIP_BOUNDS = ZipBounds(max_total=MAX_UNCOMPRESSED_BYTES, max_member=MAX_PART_BYTES)
+
+
 def check_zip(content):
-    """Refuse a zip (XLSX, ODS) whose content would unpack beyond MAX_UNCOMPRESSED_BYTES."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        infos = archive.infolist()
-        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-            raise TooLarge(_("This file unpacks to more than 50 MB: it cannot be imported."))
-        if any(info.file_size > MAX_PART_BYTES for info in infos):
-            raise TooLarge(_("This file holds too much data for one import: split it."))
+    """Refuse a zip (XLSX, ODS) whose content would unpack beyond MAX_UNCOMPRESSED_BYTES, or
+    one part of it beyond MAX_PART_BYTES (ctg_portal.files.inspect_zip: declared sizes)."""
+    try:
+        inspect_zip(io.BytesIO(content), IMPORT_ZIP_BOUNDS)
+    except ZipRefused as refused:
+        if refused.reason == "total":
+            raise TooLarge(
+                _("This file unpacks to more than 50 MB: it cannot be imported.")
+            ) from None
+        raise TooLarge(_("This file holds too much data for one import: split it.")) from None
 
 
 def read_table(upload):
