@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "accounts",
     "actions",
     "funding",
+    "committees",
+    "documents",
     "portal",
     "operations",
 ]
@@ -180,6 +182,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Uploaded documents (the documents app): stored under MEDIA_ROOT with random names, served
+# only by the portal's download view after an access check. No MEDIA_URL: nothing serves this
+# directory (not whitenoise, not the URLconf, and the web server must not either).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+# A document is 20 MB at most (checked on its size, then on its content).
+DOCUMENTS_MAX_BYTES = 20 * 1024 * 1024
+# Uploads above 2.5 MB are written to a temporary file while they arrive, not kept in memory
+# (Django's default, stated here: the documents rely on it).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("conventions/<slug:slug>/fiches/", include("actions.urls")),
     path("conventions/<slug:slug>/financements/", include("funding.urls")),
+    path("conventions/<slug:slug>/instances/", include("committees.urls")),
+    path("conventions/<slug:slug>/documents/", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -93,3 +93,32 @@ def sheet_edit_payload(sheet, steps=None, indicators=None, **changes):
     for key, value in changes.items():
         data[key] = value
     return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+def migrate_actions_to(actions_migration=None):
+    """Migrate `actions` to that migration (default: its latest), the other apps staying at
+    their latest — but the apps whose migrations need a later `actions` (committees,
+    documents…) are taken back to nothing meanwhile; returns the models as they are then."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    targets = graph.leaf_nodes()
+    if actions_migration:
+        latest = next(node for node in targets if node[0] == "actions")
+        later = {
+            node
+            for node in set(graph.forwards_plan(latest))
+            - set(graph.forwards_plan(("actions", actions_migration)))
+            if node[0] == "actions"
+        }
+        targets = [
+            (app, None) if set(graph.forwards_plan((app, name))) & later else (app, name)
+            for app, name in targets
+            if app != "actions"
+        ]
+        targets.append(("actions", actions_migration))
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from accounts.models import INVITATION_VALIDITY, Invitation
 from actions.models import ActionSheet
+from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import CafMembership, Convention
+from documents.models import Document
 
 from .factories import (
     ActionSheetFactory,
@@ -57,6 +59,18 @@ def add_one_of_each(convention):
         expires_at=timezone.now() + INVITATION_VALIDITY,
     )
     Group.objects.create(name="Coordinateurs")
+    add_meeting_with_decision(convention, sheet)
+    Document.objects.create(
+        convention=convention, title="Diagnostic", date=timezone.localdate(), url="https://a.fr/"
+    )
+
+
+def add_meeting_with_decision(convention, sheet):
+    """A meeting of each of the committees' admin pages: attendance, agenda, a decision."""
+    meeting = Meeting.objects.create(convention=convention, title="COPIL", starts_at=timezone.now())
+    Attendance.objects.create(meeting=meeting, user=UserFactory())
+    AgendaItem.objects.create(meeting=meeting, title="Point")
+    Decision.objects.create(meeting=meeting, text="Décision").sheets.add(sheet)
 
 
 def add_bulk(n):

@@ -3,9 +3,9 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from .helpers import migrate_actions_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,16 +14,7 @@ AFTER = "0005_remove_historicalactionsheet_links"
 
 
 def migrate(actions_migration=None):
-    """Migrate `actions` to that migration (default: its latest), the other apps staying at
-    their latest; their models as they are then."""
-    executor = MigrationExecutor(connection)
-    targets = executor.loader.graph.leaf_nodes()
-    if actions_migration:
-        targets = [node for node in targets if node[0] != "actions"]
-        targets.append(("actions", actions_migration))
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
+    return migrate_actions_to(actions_migration)
 
 
 @pytest.fixture

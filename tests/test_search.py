@@ -16,7 +16,6 @@ import pytest
 from django.core import serializers
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -27,7 +26,7 @@ from ctg_portal.text import search_key
 from operations.backup import delete_convention, export_convention, import_convention
 
 from .factories import ActionSheetFactory
-from .helpers import sheet_edit_payload
+from .helpers import migrate_actions_to, sheet_edit_payload
 
 SLUG = "thore-montagne-noire-2023-2025"
 URL = reverse("actions:list", args=[SLUG])
@@ -209,15 +208,7 @@ MIGRATION_AFTER = "0007_actionsheet_search_text"
 
 
 def migrate(actions_migration=None):
-    """Migrate `actions` to that migration (default: its latest); the models as they are then."""
-    executor = MigrationExecutor(connection)
-    targets = executor.loader.graph.leaf_nodes()
-    if actions_migration:
-        targets = [node for node in targets if node[0] != "actions"]
-        targets.append(("actions", actions_migration))
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
+    return migrate_actions_to(actions_migration)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from . import (
     test_account,
     test_action_sheet_permissions,
+    test_committees_permissions,
+    test_documents,
     test_funding_permissions,
     test_invitations,
     test_members,
@@ -60,7 +62,14 @@ COVERED_ELSEWHERE = {f"actions:{n}" for n in test_action_sheet_permissions.URL_N
 # test_funding_permissions names its export cases by format; the URL is one.
 COVERED_ELSEWHERE |= {"funding:export"}
 # The people pages: members and invitations, the account page and the password reset.
-for module in (test_members, test_invitations, test_account, test_password_reset):
+for module in (
+    test_members,
+    test_invitations,
+    test_account,
+    test_password_reset,
+    test_committees_permissions,
+    test_documents,
+):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
 

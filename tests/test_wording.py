@@ -306,9 +306,10 @@ def test_every_admin_of_our_apps_titles_its_pages_in_french(client, superuser, s
     ours = [
         model
         for model in site._registry
-        if model._meta.app_label in {"actions", "conventions"} or model._meta.label == "auth.User"
+        if model._meta.app_label in {"actions", "conventions", "committees"}
+        or model._meta.label == "auth.User"
     ]
-    assert len(ours) == 14  # CafMembership's included
+    assert len(ours) == 16  # CafMembership's included, Meeting's and Decision's
     for model in ours:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
         html = client.get(url).content.decode()
