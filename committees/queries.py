@@ -5,7 +5,7 @@ attendees or decisions."""
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
-from actions.models import ActionSheet
+from actions.models import ActionSheet, ProgressNote, Step
 from actions.queries import with_status_badges
 from conventions.models import StrategicObjective
 from ctg_portal.formatting import display_name, format_moment
@@ -49,9 +49,35 @@ def meeting_page(convention, filters, now, today, page_number):
     return page
 
 
-def agenda_of(meeting, today):
+# The session mode shows each sheet's latest notes: where it stands, not its whole story.
+SESSION_NOTES = 3
+
+
+def sheets_in_detail(today):
+    """The sheets with, for the session mode, `step_list` (in order, each with `is_late`) and
+    `latest_notes` (the SESSION_NOTES latest, with their author): two queries in all, sliced
+    by the database (a window per sheet), whatever the number of items, sheets or notes."""
+    return ActionSheet.objects.with_lateness(today).prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=Step.objects.with_lateness(today).order_by("position", "due_on", "pk"),
+            to_attr="step_list",
+        ),
+        Prefetch(
+            "notes",
+            queryset=ProgressNote.objects.select_related("author").order_by(
+                "-written_on", "-created_at", "-pk"
+            )[:SESSION_NOTES],
+            to_attr="latest_notes",
+        ),
+    )
+
+
+def agenda_of(meeting, today, *, details=False):
     """The meeting's agenda in order, each item with `objective_list` and `sheet_list`: the
-    sheets it names in their live state (status badge, progress, `is_late`)."""
+    sheets it names in their live state (status badge, progress, `is_late`); with `details`,
+    each sheet also with its steps and latest notes (see `sheets_in_detail`)."""
+    sheets = sheets_in_detail(today) if details else ActionSheet.objects.with_lateness(today)
     items = list(
         AgendaItem.objects.filter(meeting=meeting)
         .order_by("position", "pk")
@@ -63,7 +89,7 @@ def agenda_of(meeting, today):
             ),
             Prefetch(
                 "sheets",
-                queryset=ActionSheet.objects.with_lateness(today).order_by("number"),
+                queryset=sheets.order_by("number"),
                 to_attr="sheet_list",
             ),
         )

@@ -20,4 +20,18 @@ urlpatterns = [
         views.decision_state,
         name="decision_state",
     ),
+    path("<int:meeting_id>/seance/", views.meeting_session, name="session"),
+    path("<int:meeting_id>/seance/<int:number>/", views.meeting_session, name="session_item"),
+    path(
+        "<int:meeting_id>/seance/<int:number>/decision/",
+        views.session_decision,
+        name="session_decision",
+    ),
+    path(
+        "<int:meeting_id>/seance/<int:number>/presence/",
+        views.session_attendance,
+        name="session_attendance",
+    ),
+    path("<int:meeting_id>/releve.pdf", views.minutes_pdf, name="minutes_pdf"),
+    path("<int:meeting_id>/releve.docx", views.minutes_docx, name="minutes_docx"),
 ]

@@ -11,13 +11,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
-from ctg_portal.formatting import format_moment
+from ctg_portal.formatting import display_name, format_moment, french_spacing
 from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted
 
-from . import queries, services
+from . import queries, services, session
 from .forms import Choices, DecisionForm, DecisionStateForm, MeetingFilterForm, meeting_forms
-from .models import Decision, Meeting
+from .models import Attendance, Decision, Meeting
 from .perms import (
     can_manage_meetings,
     get_decision_or_404,
@@ -312,3 +312,143 @@ def decision_state(request, slug, meeting_id, decision_id):
     else:
         messages.info(request, already)
     return redirect(decision_url(meeting, decision))
+
+
+# --- session mode ------------------------------------------------------------------------
+
+
+def session_url(meeting, number=None, anchor=""):
+    url = reverse("committees:session", args=[meeting.convention.slug, meeting.pk])
+    if number:
+        url = reverse("committees:session_item", args=[meeting.convention.slug, meeting.pk, number])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def session_context(access, meeting, number, *, decision_form=None, sheet_conflicts=None):
+    """The session page of item `number`; a bound decision form with errors can be passed in."""
+    today = timezone.localdate()
+    page = session.session_page(meeting, number, today)
+    can_manage = can_manage_meetings(access)
+    if can_manage and decision_form is None:
+        sheets = [sheet.pk for sheet in page.item.sheet_list] if page.item else []
+        decision_form = DecisionForm(
+            instance=Decision(meeting=meeting),
+            choices=Choices(access.convention),
+            initial={"sheets": sheets},
+        )
+    return {
+        "access": access,
+        "convention": access.convention,
+        "meeting": meeting,
+        "moment": format_moment(meeting.starts_at),
+        "page": page,
+        "decisions": queries.decisions_of(meeting, today),
+        "attendees": session.attendance_rows(meeting) if can_manage else None,
+        "attendance": None if can_manage else queries.attendance_of(meeting),
+        "statuses": Attendance.Status.choices,
+        "can_manage": can_manage,
+        "decision_form": decision_form,
+        "conflict": None,
+        "sheet_conflicts": sheet_conflicts,
+    }
+
+
+def session_page_response(request, context, status=200):
+    return render(request, "committees/session.html", context, status=status)
+
+
+@login_required
+@require_safe
+def meeting_session(request, slug, meeting_id, number=None):
+    """One agenda item per screen: `seance/<n>/`, or `seance/?point=<n>` (the first item by
+    default)."""
+    access, meeting = get_meeting_or_404(request, slug, meeting_id)
+    if number is None:
+        number = session.requested_number(request.GET.get("point"))
+    return session_page_response(request, session_context(access, meeting, number))
+
+
+@login_required
+@post_to("committees:session_item", "slug", "meeting_id", "number")
+def session_decision(request, slug, meeting_id, number):
+    """The decision recorded from the session mode: the meeting page's rules, back to the
+    same item."""
+    access, meeting = get_managed_meeting_or_403(request, slug, meeting_id)
+    choices = Choices(access.convention)
+    form = DecisionForm(request.POST, instance=Decision(meeting=meeting), choices=choices)
+    if form.is_valid():
+        try:
+            _decision, first = submit_once(
+                request.user,
+                form.cleaned_data["submission"],
+                lambda: services.record_decision(form, meeting, request.user),
+            )
+        except services.SheetsChanged as changed:
+            form = sheets_changed_form(
+                form, changed, instance=Decision(meeting=meeting), choices=choices
+            )
+            context = session_context(
+                access, meeting, number, decision_form=form, sheet_conflicts=changed.stale
+            )
+            return session_page_response(request, context, status=409)
+        except services.SheetRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if first:
+                messages.success(request, _("Decision recorded."))
+            else:
+                messages.info(request, _("This decision was already recorded."))
+            return redirect(session_url(meeting, number, "session-decisions"))
+    context = session_context(access, meeting, number, decision_form=form)
+    return session_page_response(request, context, status=400)
+
+
+@login_required
+@post_to("committees:session_item", "slug", "meeting_id", "number")
+def session_attendance(request, slug, meeting_id, number):
+    """An attendee marked present, excused or absent from the session mode."""
+    access, meeting = get_managed_meeting_or_403(request, slug, meeting_id)
+    form = session.AttendanceMarkForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        context = session_context(access, meeting, number)
+        return session_page_response(request, context, status=400)
+    attendance, status = form.cleaned_data["attendance"], form.cleaned_data["status"]
+    name = display_name(attendance.user) if attendance.user_id else attendance.partner.name
+    label = dict(Attendance.Status.choices)[status]
+    if session.mark_attendance(meeting, attendance, status, request.user):
+        messages.success(
+            request, french_spacing(_("%(name)s: %(state)s.")) % {"name": name, "state": label}
+        )
+    else:
+        messages.info(
+            request,
+            french_spacing(_("%(name)s was already marked %(state)s."))
+            % {"name": name, "state": label},
+        )
+    return redirect(session_url(meeting, number, "session-attendance"))
+
+
+# --- minutes -----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def minutes_pdf(request, slug, meeting_id):
+    """The relevé de décisions as a PDF attachment."""
+    access, meeting = get_meeting_or_404(request, slug, meeting_id)
+    from . import minutes  # WeasyPrint loads its libraries on import: only for this page
+
+    return minutes.pdf_response(request, access, meeting)
+
+
+@login_required
+@require_safe
+def minutes_docx(request, slug, meeting_id):
+    """The relevé de décisions as an editable Word document."""
+    access, meeting = get_meeting_or_404(request, slug, meeting_id)
+    from . import minutes
+
+    return minutes.docx_response(access, meeting)

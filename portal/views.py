@@ -117,7 +117,7 @@ def public_dashboard(request, slug):
 
 def printout_pdf(request, template_name, context, filename):
     # WeasyPrint takes half a second to import: loaded with the first PDF, not at start-up.
-    from .pdf import pdf_response
+    from ctg_portal.pdf import pdf_response
 
     return pdf_response(request, template_name, context, filename)
 

@@ -25,6 +25,12 @@ URL_NAMES = {
     "committees:decision_add",
     "committees:decision_edit",
     "committees:decision_state",
+    "committees:session",
+    "committees:session_item",
+    "committees:session_decision",
+    "committees:session_attendance",
+    "committees:minutes_pdf",
+    "committees:minutes_docx",
 }
 
 # name → {persona: (GET, POST)}. An empty post is refused by the form (400) for a manager.
@@ -71,6 +77,29 @@ MATRIX = {
         **dict.fromkeys(MANAGERS, (302, 400)),
         **dict.fromkeys(READERS, (302, 403)),
     },
+    # The session mode and the minutes: members read them, coordinators act from the session.
+    **{
+        name: {
+            "anonymous": (302, 302),
+            "outsider": (404, 405),
+            **dict.fromkeys(MANAGERS | READERS, (200, 405)),
+        }
+        for name in (
+            "committees:session",
+            "committees:session_item",
+            "committees:minutes_pdf",
+            "committees:minutes_docx",
+        )
+    },
+    **{
+        name: {
+            "anonymous": (302, 302),
+            "outsider": (302, 404),
+            **dict.fromkeys(MANAGERS, (302, 400)),
+            **dict.fromkeys(READERS, (302, 403)),
+        }
+        for name in ("committees:session_decision", "committees:session_attendance")
+    },
 }
 
 
@@ -91,6 +120,12 @@ def url_of(name, meeting, decision):
         return reverse(name, args=[slug])
     if name in ("committees:decision_edit", "committees:decision_state"):
         return reverse(name, args=[slug, meeting.pk, decision.pk])
+    if name in (
+        "committees:session_item",
+        "committees:session_decision",
+        "committees:session_attendance",
+    ):
+        return reverse(name, args=[slug, meeting.pk, 1])
     return reverse(name, args=[slug, meeting.pk])
 
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 from conventions.perms import ConventionAccess
+from ctg_portal.pdf import StaticFilesFetcher, render_document
 from operations.management.commands.generate_dataset import generate
-from portal.pdf import StaticFilesFetcher, render_document
 from portal.printouts import dashboard_printout_context, sheet_printout_context
 
 from .factories import (

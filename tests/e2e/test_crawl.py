@@ -104,7 +104,7 @@ def left_out(path, *, superuser):
         return None if superuser and path == "/admin/" else "back-office"
     if path.startswith(("/deconnexion/", "/static/")):
         return "not a page"
-    if re.search(r"/export\.\w+$|\.pdf$", path):
+    if re.search(r"/export\.\w+$|\.(pdf|docx)$", path):
         return "a file"
     return None
 

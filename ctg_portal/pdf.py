@@ -1,4 +1,4 @@
-"""PDF printouts: the print page's HTML laid out by WeasyPrint, with the same print CSS.
+"""PDF printouts: a print page's HTML laid out by WeasyPrint, with its print CSS.
 
 WeasyPrint reads the stylesheets the page links to. It never fetches them over HTTP (the
 portal would call itself, through its proxy and its login): `StaticFilesFetcher` reads
