@@ -39,18 +39,32 @@ may hold others, in one transaction: an error writes nothing.
 - Records of objects that are not the backup's stay as simple-history left them: those of
   objects created after the backup, and those of a convention restored beside its original
   (ids remapped) and deleted since without --replace (nothing ties them to the backup's).
+- Meetings (their attendance, agenda and decisions, with their links to objectives, sheets,
+  owners and pilots to add) and documents, the deleted ones included (`Document.all_objects`),
+  are the convention's own, with their history records. The documents' files travel in the
+  same JSON file, base64 under "files" ({stored name: content}): a backup stays one file to
+  keep or send (a file takes a third more room there). A file is restored under its stored
+  name when no document of the portal uses it (the very file already there is left as it is),
+  else under a new random name, its document and records renamed. A restore the database
+  refuses removes the files it wrote; with `replace`, the files of the replaced convention no
+  restored document uses are removed once the restore is committed.
 - Rows are written in bulk, without signals: the restore writes no history record of its own
   and recomputes no field (`created_at` included), and sends no e-mail (`muted`).
 """
 
+import base64
+import binascii
 import datetime
 import json
+import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, connection, transaction
@@ -67,6 +81,7 @@ from actions.models import (
     Step,
     link_history_models,
 )
+from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import (
     Challenge,
     Convention,
@@ -76,6 +91,7 @@ from conventions.models import (
     Signatory,
     StrategicObjective,
 )
+from documents.models import Document
 from funding.models import FundingAmount, FundingLine, Payment, Structure
 
 FORMAT = "ctg-portal-convention"
@@ -116,7 +132,18 @@ class ExactEncoder(DjangoJSONEncoder):
 
 def records_of():
     """{tracked model: the model of its history records}."""
-    tracked = [Convention, ActionSheet, Step, Indicator, FundingLine, FundingAmount, Payment]
+    tracked = [
+        Convention,
+        ActionSheet,
+        Step,
+        Indicator,
+        FundingLine,
+        FundingAmount,
+        Payment,
+        Meeting,
+        Decision,
+        Document,
+    ]
     return {model: model.history.model for model in tracked}
 
 
@@ -141,10 +168,27 @@ def backup_models():
         FundingLine,
         FundingAmount,
         Payment,
+        Meeting,
+        Attendance,
+        AgendaItem,
+        Decision,
+        Document,
         records[Convention],
         records[ActionSheet],
         *link_history_models().values(),
-        *(records[model] for model in (Step, Indicator, FundingLine, FundingAmount, Payment)),
+        *(
+            records[model]
+            for model in (
+                Step,
+                Indicator,
+                FundingLine,
+                FundingAmount,
+                Payment,
+                Meeting,
+                Decision,
+                Document,
+            )
+        ),
     ]
 
 
@@ -174,6 +218,15 @@ def history(convention):
             Payment.history.model,
             Payment.history.filter(funding_amount__line__convention=convention),
         ),
+        (Meeting.history.model, Meeting.history.filter(convention_id=convention.pk)),
+        # Matched by the records of their meeting: those of a deleted meeting too.
+        (
+            Decision.history.model,
+            Decision.history.filter(
+                meeting_id__in=Meeting.history.filter(convention_id=convention.pk).values("id")
+            ),
+        ),
+        (Document.history.model, Document.history.filter(convention_id=convention.pk)),
     ]
 
 
@@ -182,6 +235,7 @@ def collect(convention):
     sheets = ActionSheet.objects.filter(convention=convention)
     lines = FundingLine.objects.filter(convention=convention)
     amounts = FundingAmount.objects.filter(line__convention=convention)
+    meetings = Meeting.objects.filter(convention=convention)
     groups = [
         (Convention, Convention.objects.filter(pk=convention.pk)),
         (Signatory, Signatory.objects.filter(convention=convention)),
@@ -198,6 +252,12 @@ def collect(convention):
         (FundingLine, lines),
         (FundingAmount, amounts),
         (Payment, Payment.objects.filter(funding_amount__in=amounts)),
+        (Meeting, meetings),
+        (Attendance, Attendance.objects.filter(meeting__in=meetings)),
+        (AgendaItem, AgendaItem.objects.filter(meeting__in=meetings)),
+        (Decision, Decision.objects.filter(meeting__in=meetings)),
+        # The deleted documents too: the admin may still restore them.
+        (Document, documents_of(convention)),
         *history(convention),
     ]
     groups = [(model, ordered(queryset)) for model, queryset in groups]
@@ -238,6 +298,34 @@ def collect(convention):
     return [(Partner, partners), (User, users), *groups]
 
 
+def documents_of(convention):
+    """The convention's documents, the deleted ones (Document.all_objects) included."""
+    return Document.all_objects.filter(convention=convention)
+
+
+def file_storage():
+    return Document._meta.get_field("file").storage
+
+
+# The names the documents' files are stored under (documents.models.stored_name): nothing else
+# is read from, or written to, the storage by a backup.
+STORED_NAME = re.compile(r"documents/[0-9]+/[0-9a-f]{32}")
+
+
+def stored_files(convention):
+    """{stored name: content} of the files of the convention's documents (deleted ones
+    included) the storage holds; a file missing from the storage is left out (its document
+    keeps its name, and its download fails as it did before)."""
+    storage = file_storage()
+    files = {}
+    names = documents_of(convention).exclude(file="").values_list("file", flat=True)
+    for name in sorted(set(names)):
+        if STORED_NAME.fullmatch(name) and storage.exists(name):
+            with storage.open(name, "rb") as handle:
+                files[name] = handle.read()
+    return files
+
+
 def delete_convention(convention):
     """Delete a convention with everything that belongs to it (not its partners and users).
 
@@ -262,6 +350,12 @@ def export_convention(convention):
             "convention": convention.slug,
             "exported_at": timezone.now().isoformat(),
             "objects": objects,
+            # The documents' files, in the one JSON file (a backup stays one file to keep or
+            # send), base64: {stored name: content}.
+            "files": {
+                name: base64.b64encode(content).decode("ascii")
+                for name, content in stored_files(convention).items()
+            },
         },
         ensure_ascii=False,
         indent=1,
@@ -298,7 +392,34 @@ def parse_backup(text):
     conventions = [item for item in data["objects"] if item["model"] == "conventions.convention"]
     if len(conventions) != 1 or conventions[0]["fields"].get("slug") != data.get("convention"):
         raise RestoreError(_("The backup must hold one convention, the one it names."))
+    data["files"] = parse_files(data)
     return data
+
+
+def parse_files(data):
+    """{stored name: bytes} of the backup's files (none in a backup written before documents
+    had files): each under a stored name, named by one of its documents, readable base64."""
+    files = data.get("files", {})
+    if not isinstance(files, dict):
+        raise RestoreError(_("The backup’s files are unreadable."))
+    named = {
+        item["fields"].get("file")
+        for item in data["objects"]
+        if item["model"] == Document._meta.label_lower
+    }
+    decoded = {}
+    for name, content in files.items():
+        if not (isinstance(name, str) and STORED_NAME.fullmatch(name) and name in named):
+            raise RestoreError(
+                _("The backup holds a file none of its documents names: %(name)s") % {"name": name}
+            )
+        try:
+            decoded[name] = base64.b64decode(content, validate=True)
+        except (TypeError, ValueError, binascii.Error):
+            raise RestoreError(
+                _("The backup’s file %(name)s is unreadable.") % {"name": name}
+            ) from None
+    return decoded
 
 
 @dataclass(frozen=True)
@@ -314,14 +435,20 @@ def import_convention(text, *, replace=False):
 
 
 def restore(data, *, replace=False):
-    """Restore a backup read by `parse_backup`, all or nothing. Raises RestoreError."""
+    """Restore a backup read by `parse_backup`, all or nothing (the files it wrote are removed
+    when the database refuses it). Raises RestoreError."""
+    job = Restore(data)
     try:
         with muted(), transaction.atomic():
-            return Restore(data).run(replace=replace)
+            return job.run(replace=replace)
     except (IntegrityError, DataError) as error:
+        job.discard_files()
         raise RestoreError(
             _("The database refused the backup, nothing was written: %(error)s") % {"error": error}
         ) from None
+    except BaseException:
+        job.discard_files()
+        raise
 
 
 def deserialize(objects):
@@ -356,6 +483,10 @@ class Restore:
         self.convention = self.groups[Convention][0].object
         self.ids = defaultdict(dict)  # model: {id in the backup: id in the portal}
         self.matched = set()  # (model, id in the backup) of the users and partners found
+        self.files = data.get("files", {})  # {stored name: content}
+        self.file_names = {}  # {stored name in the backup: stored name in the portal}
+        self.written = []  # names of the files this restore wrote
+        self.doomed = set()  # names of the files of the convention it replaces
 
     def run(self, *, replace):
         existing = Convention.objects.filter(slug=self.slug).first()
@@ -373,8 +504,53 @@ class Restore:
         self.match_users()
         self.match_partners()
         self.map_ids()
+        self.place_files()
         created = self.write()
+        self.forget_replaced_files()
         return Restored(self.slug, created, len(self.matched))
+
+    def place_files(self):
+        """Write the backup's files into the storage, each under its stored name when no
+        document of the portal uses that name and the storage holds no other content under
+        it, else under a new random name (its documents and their records renamed)."""
+        storage = file_storage()
+        names = sorted(self.files)
+        used = set()
+        for chunk in chunks(names):
+            used |= set(Document.all_objects.filter(file__in=chunk).values_list("file", flat=True))
+        convention_id = self.ids[Convention][self.convention.pk]
+        for name in names:
+            content = self.files[name]
+            if name not in used and storage.exists(name):
+                with storage.open(name, "rb") as handle:
+                    if handle.read() == content:
+                        self.file_names[name] = name  # the very file, left there
+                        continue
+            wanted = name
+            if name in used or storage.exists(name):
+                wanted = f"documents/{convention_id}/{uuid.uuid4().hex}"
+            saved = storage.save(wanted, ContentFile(content))
+            self.written.append(saved)
+            self.file_names[name] = saved
+
+    def discard_files(self):
+        """Remove the files this restore wrote (the database refused the backup)."""
+        storage = file_storage()
+        for name in self.written:
+            storage.delete(name)
+        self.written = []
+
+    def forget_replaced_files(self):
+        """The files of the replaced convention that no document uses any more are removed
+        once the restore is committed (never before: a failure leaves them in place)."""
+        doomed = set(self.doomed)
+        for chunk in chunks(sorted(doomed)):
+            doomed -= set(
+                Document.all_objects.filter(file__in=chunk).values_list("file", flat=True)
+            )
+        if doomed:
+            storage = file_storage()
+            transaction.on_commit(lambda: delete_files(storage, sorted(doomed)))
 
     def deleted_here(self, replaced):
         """True when the backup's convention was deleted from this portal, or is the one
@@ -400,6 +576,11 @@ class Restore:
             tracked[records]: set(queryset.values_list("id", flat=True))
             for records, queryset in history(convention)
             if records in tracked
+        }
+        self.doomed = {
+            name
+            for name in documents_of(convention).exclude(file="").values_list("file", flat=True)
+            if STORED_NAME.fullmatch(name)
         }
         delete_convention(convention)
         for model, pks in ids.items():
@@ -501,6 +682,7 @@ class Restore:
 
     def write(self):
         records = set(records_of().values())
+        file_models = {Document, Document.history.model}
         links = defaultdict(set)  # many-to-many field: {(id, linked id)}
         created = 0
         for model, items in self.groups.items():
@@ -522,6 +704,10 @@ class Restore:
                         setattr(obj, field.attname, self.ids[field.related_model][value])
                 if model in records:
                     obj.id = self.ids[model.instance_type][obj.id]
+                if model in file_models and obj.file:
+                    # A FieldFile on a document, its name (a string) on a history record.
+                    name = getattr(obj.file, "name", obj.file)
+                    obj.file = self.file_names.get(name, name)
                 objects.append(obj)
             insert(model, objects)
             created += len(objects)
@@ -537,6 +723,11 @@ class Restore:
         tables += [field.remote_field.through._meta.db_table for field in links]
         connection.check_constraints(table_names=tables)
         return created
+
+
+def delete_files(storage, names):
+    for name in names:
+        storage.delete(name)
 
 
 def code(partner):

@@ -41,6 +41,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "/e2e/" in str(item.path))
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (documents, the demonstration's PDFs) go to the test's own folder,
+    never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def seeded(db):
     """The seed convention, as `seed_ctg` loads it."""

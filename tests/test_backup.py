@@ -1,7 +1,9 @@
 """export_convention / import_convention: a convention round-trips identically, history too."""
 
+import base64
 import io
 import json
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +12,10 @@ from django.urls import reverse
 
 from actions.history import SheetHistory
 from actions.models import ActionSheet
+from committees.models import Meeting
 from conventions.models import Convention
+from documents.models import Document
+from documents.services import delete_document
 from funding.reports import funding_table
 from operations.backup import export_convention
 from portal.dashboard import build_dashboard
@@ -20,6 +25,13 @@ from .helpers import once, sheet_edit_payload
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SLUG = "thore-montagne-noire-2023-2025"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The documents' files (seed_demo writes two) under a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def figures(convention):
@@ -41,13 +53,67 @@ def told(convention):
     return [(e.when, e.author, e.changes) for e in SheetHistory(sheet).entries()]
 
 
+def steering(convention):
+    """The convention's meetings, decisions and documents as the pages read them."""
+    meetings = [
+        (
+            m.starts_at,
+            m.kind,
+            m.title,
+            m.minutes,
+            m.is_public,
+            [(a.user_id, a.partner_id, a.status) for a in m.attendances.order_by("pk")],
+            [
+                (
+                    i.position,
+                    i.title,
+                    sorted(i.objectives.values_list("pk", flat=True)),
+                    sorted(i.sheets.values_list("number", flat=True)),
+                )
+                for i in m.agenda_items.all()
+            ],
+            [
+                (
+                    d.text,
+                    d.state,
+                    d.due_on,
+                    d.owner_id,
+                    d.applied_at,
+                    sorted(d.sheets.values_list("number", flat=True)),
+                )
+                for d in m.decisions.all()
+            ],
+            m.history.count(),
+        )
+        for m in Meeting.objects.filter(convention=convention).order_by("starts_at")
+    ]
+    documents = [
+        (
+            d.title,
+            d.kind,
+            d.file.name,
+            d.url,
+            d.original_name,
+            d.size,
+            d.sheet_id,
+            d.meeting_id,
+            d.funding_year,
+            d.publishable,
+            d.deleted_at,
+            d.history.count(),
+        )
+        for d in Document.all_objects.filter(convention=convention).order_by("pk")
+    ]
+    return meetings, documents
+
+
 def without_date(text):
     data = json.loads(text)
     data.pop("exported_at")
     return data
 
 
-def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
+def test_round_trip_is_identical(client, seeded, coordinator, tmp_path, media):
     call_command("seed_demo", "--force", stdout=io.StringIO())
     client.force_login(coordinator)
     sheet = seeded.action_sheets.get(number=4)
@@ -66,6 +132,10 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
             "submission": once(),
         },
     )
+    # A document deleted since (recoverable by the admin): the backup carries it too.
+    deleted = Document.objects.get(convention=seeded, funding_year=2024)
+    assert delete_document(deleted, coordinator)
+    steering_before = steering(seeded)
     seeded.refresh_from_db()
     before_figures = figures(seeded)
     told_before = told(seeded)
@@ -86,8 +156,28 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
         "actions.historicalactionsheet_domains",
         "actions.historicalactionsheet_pilots",
     } <= labels
+    assert {
+        "committees.meeting",
+        "committees.attendance",
+        "committees.agendaitem",
+        "committees.decision",
+        "committees.historicalmeeting",
+        "committees.historicaldecision",
+        "documents.document",
+        "documents.historicaldocument",
+    } <= labels
+    # The documents' files in the same JSON file, base64, under their stored names.
+    files = {name: base64.b64decode(content) for name, content in data["files"].items()}
+    assert len(files) == 2 and all(content.startswith(b"%PDF-") for content in files.values())
+    assert set(files) == set(
+        Document.all_objects.filter(convention=seeded)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
 
     call_command("flush", interactive=False, verbosity=0)
+    # Another machine: no file either.
+    shutil.rmtree(media)
     assert not Convention.objects.exists()
     call_command("import_convention", str(backup), stdout=io.StringIO())
 
@@ -101,6 +191,11 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     ]
     assert history_after == history_before
     assert told(restored) == told_before
+    assert steering(restored) == steering_before
+    assert Document.all_objects.get(title=deleted.title).is_deleted
+    assert not Document.objects.filter(title=deleted.title).exists()
+    for name, content in files.items():
+        assert (media / name).read_bytes() == content
     # The restored portal works: a coordinator logs in and edits; new ids do not collide.
     client.force_login(restored.memberships.get(role="coordinator").user)
     sheet = restored.action_sheets.get(number=4)
@@ -119,6 +214,11 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path):
     )
     assert response.status_code == 302
     assert sheet.notes.filter(text="Après restauration").exists()
+    # The restored files are downloaded as before.
+    minutes = Document.objects.get(convention=restored, meeting__isnull=False)
+    response = client.get(reverse("documents:download", args=[SLUG, minutes.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == files[minutes.file.name]
 
 
 def test_import_refuses_a_database_that_holds_it(seeded, tmp_path):

@@ -7,13 +7,16 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
 from actions.history import SheetHistory
 from actions.models import ActionSheet
+from committees.models import AgendaItem, Decision, Meeting
 from conventions.models import Convention, Membership, Partner, StrategicObjective
+from documents.models import Document
 from funding.reports import funding_table
 from operations.backup import backup_models, delete_convention, export_convention
 from portal.dashboard import build_dashboard
@@ -29,7 +32,16 @@ SHARED = {"conventions.Partner", "auth.User"}
 LINKS = [
     *(ActionSheet._meta.get_field(name) for name in ["domains", "pilots", "partners", "communes"]),
     *(StrategicObjective._meta.get_field(name) for name in ["challenges", "domains"]),
+    *(AgendaItem._meta.get_field(name) for name in ["objectives", "sheets"]),
+    Decision._meta.get_field("sheets"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The documents' files (seed_demo writes two) under a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def counts():
@@ -361,3 +373,189 @@ def test_a_convention_is_deleted_whole(seeded):
     assert not ActionSheet.objects.exists()
     assert not FundingLine.objects.exists()
     assert not StrategicObjective.objects.exists()
+
+
+# --- meetings, decisions, documents and their files --------------------------------------------
+
+
+def stored(media):
+    """{stored name: content} of the files under MEDIA_ROOT."""
+    return {
+        path.relative_to(media).as_posix(): path.read_bytes()
+        for path in media.rglob("*")
+        if path.is_file()
+    }
+
+
+def steering(convention):
+    """Meetings, decisions and documents as the pages read them, without ids."""
+    return (
+        [
+            (
+                m.label,
+                m.title,
+                sorted(
+                    (
+                        a.user.username if a.user else "",
+                        a.partner.name if a.partner else "",
+                        a.status,
+                    )
+                    for a in m.attendances.all()
+                ),
+                [
+                    (
+                        i.title,
+                        sorted(i.objectives.values_list("title", flat=True)),
+                        sorted(i.sheets.values_list("number", flat=True)),
+                    )
+                    for i in m.agenda_items.all()
+                ],
+                [
+                    (
+                        d.text,
+                        d.state,
+                        d.due_on,
+                        d.owner and d.owner.username,
+                        d.applied_at,
+                        sorted(d.sheets.values_list("number", flat=True)),
+                        d.history.count(),
+                    )
+                    for d in m.decisions.all()
+                ],
+            )
+            for m in Meeting.objects.filter(convention=convention).order_by("starts_at")
+        ],
+        [
+            (
+                d.title,
+                d.url,
+                d.original_name,
+                d.size,
+                d.sheet and d.sheet.number,
+                d.meeting and d.meeting.label,
+                d.funding_year,
+                d.deleted_at,
+                d.history.count(),
+            )
+            for d in Document.all_objects.filter(convention=convention).order_by("date")
+        ],
+    )
+
+
+def contents(convention):
+    found = []
+    for document in Document.all_objects.filter(convention=convention).exclude(file=""):
+        with document.file.storage.open(document.file.name, "rb") as handle:
+            found.append(handle.read())
+    return sorted(found)
+
+
+def test_restore_beside_its_original_gives_files_new_names(lived_in, media):
+    seeded, backup = lived_in
+    seen = steering(seeded)
+    files_before = stored(media)
+    Convention.objects.filter(pk=seeded.pk).update(slug="autre-ctg")
+
+    restore(backup)
+
+    restored = Convention.objects.get(slug=SLUG)
+    other = Convention.objects.get(slug="autre-ctg")
+    assert steering(restored) == seen == steering(other)
+    names = set(
+        Document.all_objects.filter(convention=restored)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+    # The original keeps its files; the copy has its own, under new random names of its own
+    # convention, with the same content; its records name them too.
+    assert names.isdisjoint(files_before) and len(names) == 2
+    assert all(name.startswith(f"documents/{restored.pk}/") for name in names)
+    assert {k: v for k, v in stored(media).items() if k in files_before} == files_before
+    assert contents(restored) == contents(other)
+    recorded = set(
+        Document.history.filter(convention_id=restored.pk)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+    assert recorded == names
+    # A decision of the copy names the copy's sheets, and the applied one the COPIL.
+    decision = Decision.objects.get(meeting__convention=restored, applied_at__isnull=False)
+    assert decision.sheets.get().convention == restored
+    record = decision.sheets.get().history.filter(history_change_reason__startswith="décision")
+    assert record.get().history_change_reason == "décision du COPIL du 21/11/2024"
+
+
+def test_replace_removes_the_replaced_files_after_commit(client, lived_in, coordinator, media):
+    """Replacing brings the files back to the backup's: one uploaded since is removed once the
+    restore is committed; the backup's are kept under their names."""
+    seeded, backup = lived_in
+    at_backup = stored(media)
+    seen = steering(seeded)
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("documents:add", args=[SLUG]),
+        {
+            "kind": "other",
+            "title": "Ajouté après la sauvegarde",
+            "date": "2025-02-01",
+            "attached_to": "convention",
+            "file": SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n"),
+            "submission": once(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = Document.objects.get(title="Ajouté après la sauvegarde")
+    assert added.file.name in stored(media)
+    meeting = Meeting.objects.filter(convention=seeded).first()
+    meeting_id = meeting.pk
+    meeting.delete()
+
+    restore(backup, "--replace", interactive=False)
+
+    restored = Convention.objects.get(slug=SLUG)
+    assert steering(restored) == seen
+    assert Meeting.objects.filter(pk=meeting_id, convention=restored).exists()
+    assert not Document.all_objects.filter(title="Ajouté après la sauvegarde").exists()
+    assert stored(media) == at_backup
+
+
+def test_a_failed_restore_leaves_no_file(lived_in, media, tmp_path):
+    seeded, backup = lived_in
+    data = json.loads(backup.read_text(encoding="utf-8"))
+    payment = next(o for o in reversed(data["objects"]) if o["model"] == "funding.payment")
+    payment["fields"]["amount"] = "-5.00"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    Convention.objects.filter(pk=seeded.pk).update(slug="autre-ctg")
+    before = stored(media)
+
+    with pytest.raises(CommandError, match="a refusé la sauvegarde"):
+        restore(broken)
+    assert stored(media) == before
+    assert not Convention.objects.filter(slug=SLUG).exists()
+
+
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (
+            lambda files, name: files.update({"../../etc/cron.d/x": "AAAA"}),
+            "aucun de ses documents",
+        ),
+        (
+            lambda files, name: files.update({"documents/1/" + "0" * 32: "AAAA"}),
+            "aucun de ses documents",
+        ),
+        (lambda files, name: files.update({name: "pas du base64!"}), "illisible"),
+    ],
+)
+def test_a_backup_with_bad_files_is_refused(lived_in, media, tmp_path, tamper, message):
+    _seeded, backup = lived_in
+    data = json.loads(backup.read_text(encoding="utf-8"))
+    tamper(data["files"], sorted(data["files"])[0])
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(data), encoding="utf-8")
+    before, files = counts(), stored(media)
+    with pytest.raises(CommandError, match=message):
+        restore(tampered, "--replace", interactive=False)
+    assert counts() == before and stored(media) == files

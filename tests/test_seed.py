@@ -187,3 +187,115 @@ def test_seed_demo_accounts(seeded, capsys):
     assert sorted(piloted.values_list("number", flat=True)) == [1, 2, 3, 4]
     call_command("seed_demo", "--force")
     assert "rien n’a changé" in capsys.readouterr().out
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The documents' files (seed_demo writes two) under a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def steering_counts(convention):
+    from committees.models import AgendaItem, Attendance, Decision, Meeting
+    from documents.models import Document
+
+    return (
+        Meeting.objects.filter(convention=convention).count(),
+        Attendance.objects.filter(meeting__convention=convention).count(),
+        AgendaItem.objects.filter(meeting__convention=convention).count(),
+        Decision.objects.filter(meeting__convention=convention).count(),
+        Document.all_objects.filter(convention=convention).count(),
+        ActionSheet.history.filter(convention=convention).count(),
+    )
+
+
+def test_seed_demo_steering(seeded, media, capsys):
+    import datetime
+
+    from committees.models import Decision, Meeting
+    from documents.models import Document
+    from documents.validation import check_upload
+
+    call_command("seed_demo", "--force")
+    assert "2 COPIL et 3 COTECH" in capsys.readouterr().out
+    meetings = Meeting.objects.filter(convention=seeded).order_by("starts_at")
+    assert [m.kind for m in meetings] == ["copil", "cotech", "cotech", "copil", "cotech"]
+    assert all(2023 <= m.local_date.year <= 2025 for m in meetings)
+    assert all(m.state == "held" and m.minutes for m in meetings)
+    assert [m.label for m in meetings.filter(is_public=True)] == ["COPIL du 21/11/2024"]
+    # Attendance of members and of partner organisations; agendas naming objectives, sheets.
+    copil = meetings.get(is_public=True)
+    assert copil.attendances.filter(user__username="elu", status="present").exists()
+    assert {a.partner.kind for a in copil.attendances.filter(partner__isnull=False)} == {
+        "caf",
+        "epci",
+    }
+    items = copil.agenda_items.all()
+    assert items.filter(objectives__isnull=False).exists()
+    assert sorted(items.values_list("sheets__number", flat=True).exclude(sheets=None)) == [
+        1,
+        10,
+        13,
+        14,
+    ]
+    decisions = Decision.objects.filter(meeting__convention=seeded)
+    assert decisions.values("sheets").distinct().count() >= 5
+    assert decisions.filter(state="done").count() >= 3
+    today = datetime.date(2025, 12, 31)
+    overdue = decisions.overdue(today)
+    assert [d.sheets.get().number for d in overdue] == [2]
+    assert overdue.get().owner.username == "pilote"
+    # The COPIL's decision went through the sheet's own save: its history names the meeting.
+    applied = decisions.get(applied_at__isnull=False)
+    sheet = applied.sheets.get()
+    assert sheet.number == 14 and sheet.planned_start == datetime.date(2025, 1, 1)
+    record = sheet.history.latest("history_date")
+    assert record.history_change_reason == "décision du COPIL du 21/11/2024"
+    # Documents: links and small PDFs, on the convention, a sheet, a meeting, a funding year.
+    documents = Document.objects.filter(convention=seeded)
+    assert documents.attached_to_convention().get().url.startswith("https://")
+    assert documents.get(sheet__number=13).is_link
+    on_meeting = documents.get(meeting=copil)
+    assert documents.get(funding_year=2024).content_type == "application/pdf"
+    assert on_meeting.publishable and on_meeting.original_name.endswith(".pdf")
+    stored = Path(media) / on_meeting.file.name
+    content = stored.read_bytes()
+    assert content.startswith(b"%PDF-1.4") and len(content) == on_meeting.size
+    # What an upload of it would be checked as: a PDF by its content.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    checked = check_upload(SimpleUploadedFile(on_meeting.original_name, content))
+    assert checked.content_type == "application/pdf"
+
+
+def test_seed_demo_steering_twice_adds_nothing(seeded, media, capsys):
+    call_command("seed_demo", "--force")
+    before = steering_counts(seeded)
+    files = sorted(p.name for p in Path(media).rglob("*") if p.is_file())
+    assert before[0] == 5 and before[4] == 4 and len(files) == 2
+    call_command("seed_demo", "--force")
+    assert "Pilotage de démonstration déjà présent" in capsys.readouterr().out
+    assert steering_counts(seeded) == before
+    assert sorted(p.name for p in Path(media).rglob("*") if p.is_file()) == files
+
+
+def test_seed_demo_steering_pages_open(client, seeded, media):
+    """The demonstration's meetings and documents open for its coordinator (the pages of the
+    committees and documents apps, as a user of `make run` sees them)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from committees.models import Meeting
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    client.force_login(get_user_model().objects.get(username="coordination"))
+    slug = seeded.slug
+    response = client.get(reverse("committees:list", args=[slug]))
+    assert response.status_code == 200
+    assert "Comité de pilotage annuel 2024" in response.content.decode()
+    for meeting in Meeting.objects.filter(convention=seeded):
+        response = client.get(reverse("committees:detail", args=[slug, meeting.pk]))
+        assert response.status_code == 200, meeting
+    response = client.get(reverse("documents:list", args=[slug]))
+    assert "Justificatif des versements 2024" in response.content.decode()

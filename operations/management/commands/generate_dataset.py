@@ -7,8 +7,10 @@ per CAF, CAF k in the k-th département code), ~16 sheets each (12 to 50) with s
 indicators, values and notes, 9 funding lines each with yearly amounts and payments, 5 users
 per convention, and per CAF two CAF-level members who read all of that CAF's conventions: a
 manager (`<prefix>-caf-<k>`, who also manages their funding) and a staff member
-(`<prefix>-caf-<k>-agent`). Deterministic for a given --seed. Every user's password is
---password (default "bench-password"). Bulk data: no e-mail goes out (`muted`).
+(`<prefix>-caf-<k>-agent`); --meetings meetings per convention (4 by default) with their
+attendance, agenda and two decisions each, and two link documents per convention.
+Deterministic for a given --seed. Every user's password is --password (default
+"bench-password"). Bulk data: no e-mail goes out (`muted`).
 """
 
 import datetime
@@ -26,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.notifications import muted
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import (
     CafMembership,
     Challenge,
@@ -38,6 +41,7 @@ from conventions.models import (
 )
 from conventions.validators import luhn_ok
 from ctg_portal.formatting import LIST_SEPARATOR, format_number, french_spacing
+from documents.models import Document
 from funding.models import FundingAmount, FundingLine, Payment, Structure
 from operations.commands import FrenchCommand
 
@@ -53,6 +57,8 @@ DOMAINS = [
 STATUSES = ["todo", "in_progress", "in_progress", "in_progress", "done", "paused", "blocked"]
 STRUCTURE_KINDS = ["eaje", "rpe", "laep", "alsh", "youth", "after_school"]
 BATCH = 2000
+# Meetings per convention (each with two decisions and two agenda items).
+MEETINGS = 4
 # The départements' codes, in order: CAF k holds the conventions of the k-th (modulo).
 DEPARTMENTS = [
     *(f"{n:02d}" for n in range(1, 96) if n != 20),
@@ -89,6 +95,12 @@ class Command(FrenchCommand):
             "--password", default="bench-password", help=_("password of every user created")
         )
         parser.add_argument("--prefix", default="gen", help=_("prefix of slugs and usernames"))
+        parser.add_argument(
+            "--meetings",
+            type=int,
+            default=MEETINGS,
+            help=_("meetings per convention, each with its decisions (0: none)"),
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -98,6 +110,7 @@ class Command(FrenchCommand):
             seed=options["seed"],
             password=options["password"],
             prefix=options["prefix"],
+            meetings=options["meetings"],
         )
         elapsed = time.monotonic() - started
         # "Name: count" pairs: the names are the models' plurals, whatever the count.
@@ -113,13 +126,21 @@ class Command(FrenchCommand):
         )
 
 
-def generate(n_conventions, *, cafs=None, seed=2025, password="bench-password", prefix="gen"):
+def generate(
+    n_conventions,
+    *,
+    cafs=None,
+    seed=2025,
+    password="bench-password",
+    prefix="gen",
+    meetings=MEETINGS,
+):
     """Create the dataset in one transaction, no e-mail sent; returns {model plural: count}."""
     with muted(), transaction.atomic():
-        return _generate(n_conventions, cafs, seed, password, prefix)
+        return _generate(n_conventions, cafs, seed, password, prefix, meetings)
 
 
-def _generate(n_conventions, cafs, seed, password, prefix):
+def _generate(n_conventions, cafs, seed, password, prefix, meetings):
     rng = random.Random(seed)
     # Nothing is dated after today: the forms refuse future dates for what is done or paid.
     today = timezone.localdate()
@@ -408,7 +429,122 @@ def _generate(n_conventions, cafs, seed, password, prefix):
                     Payment(funding_amount=amount, amount=advance, paid_on=paid_on, kind="advance")
                 )
     bulk(Payment, payments)
+    add_steering(
+        conventions, sheets, sheet_convention, objectives, users, caf_of, meetings, rng, bulk
+    )
     return counts
+
+
+def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_of, n, rng, bulk):
+    """`n` meetings per convention (alternately COPIL and COTECH, spread over its period; held
+    when past, else planned), each with its attendance (the coordinator, a pilot, the CAF),
+    two agenda items and two decisions on its sheets; and two link documents per convention,
+    one on the convention, one on its first meeting. In bulk, like the rest: no history."""
+    if n <= 0:
+        return
+    now = timezone.now()
+    today = timezone.localdate()
+    sheets_of = [[] for _ in conventions]
+    for k, sheet in enumerate(sheets):
+        sheets_of[sheet_convention[k]].append(sheet)
+    meetings = []
+    for c in conventions:
+        span = (datetime.date(c.end_year, 12, 31) - datetime.date(c.start_year, 1, 1)).days
+        for k in range(n):
+            day = datetime.date(c.start_year, 1, 15) + datetime.timedelta(days=span * k // n)
+            starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(14)))
+            kind = "copil" if k % 2 == 0 else "cotech"
+            meetings.append(
+                Meeting(
+                    convention=c,
+                    kind=kind,
+                    title=f"{kind.upper()} {k + 1} de la {c.title}",
+                    starts_at=starts_at,
+                    place="Siège de la communauté de communes",
+                    state="held" if starts_at < now else "planned",
+                    minutes="Compte rendu généré pour les mesures." if starts_at < now else "",
+                    is_public=k == 0,
+                )
+            )
+    meetings = bulk(Meeting, meetings)
+    attendances, items, decisions = [], [], []
+    item_sheets, decision_sheets, item_objectives = [], [], []
+    for m, meeting in enumerate(meetings):
+        i = m // n
+        held = meeting.state == "held"
+        attendances += [
+            Attendance(meeting=meeting, user=users[i * 5], status="present" if held else "invited"),
+            Attendance(
+                meeting=meeting, user=users[i * 5 + 1], status="present" if held else "invited"
+            ),
+            Attendance(meeting=meeting, partner=caf_of[i], status="present" if held else "invited"),
+        ]
+        chosen = rng.sample(sheets_of[i], 2)
+        for k, sheet in enumerate(chosen):
+            items.append(AgendaItem(meeting=meeting, position=k + 1, title=f"Fiche {sheet.number}"))
+            item_sheets.append(sheet)
+            item_objectives.append(objectives[i * 7 + k])
+            due = timezone.localtime(meeting.starts_at).date() + datetime.timedelta(days=90)
+            state = "open"
+            if held and due <= today:
+                state = rng.choice(["done", "done", "open", "abandoned"])
+            decisions.append(
+                Decision(
+                    meeting=meeting,
+                    text=f"Suivre la fiche {sheet.number} et en rendre compte.",
+                    owner=users[i * 5 + 1 + k],
+                    due_on=due,
+                    state=state,
+                )
+            )
+            decision_sheets.append(sheet)
+    bulk(Attendance, attendances)
+    items = bulk(AgendaItem, items)
+    decisions = bulk(Decision, decisions)
+    bulk_links(
+        AgendaItem.sheets.through,
+        [
+            {"agendaitem": item, "actionsheet": sheet}
+            for item, sheet in zip(items, item_sheets, strict=True)
+        ],
+    )
+    bulk_links(
+        AgendaItem.objectives.through,
+        [
+            {"agendaitem": item, "strategicobjective": objective}
+            for item, objective in zip(items, item_objectives, strict=True)
+        ],
+    )
+    bulk_links(
+        Decision.sheets.through,
+        [
+            {"decision": decision, "actionsheet": sheet}
+            for decision, sheet in zip(decisions, decision_sheets, strict=True)
+        ],
+    )
+    documents = []
+    for i, c in enumerate(conventions):
+        documents += [
+            Document(
+                convention=c,
+                kind="signed_convention",
+                title=f"Convention signée — {c.title}",
+                date=c.signed_on,
+                url=f"https://example.org/ctg/{c.slug}/convention.pdf",
+                publishable=c.is_public,
+                uploaded_by=users[i * 5],
+            ),
+            Document(
+                convention=c,
+                kind="minutes",
+                title=f"Compte rendu — {meetings[i * n].title}",
+                date=timezone.localtime(meetings[i * n].starts_at).date(),
+                url=f"https://example.org/ctg/{c.slug}/copil-1.pdf",
+                meeting=meetings[i * n],
+                uploaded_by=users[i * 5],
+            ),
+        ]
+    bulk(Document, documents)
 
 
 def bulk_links(through, rows):

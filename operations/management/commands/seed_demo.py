@@ -10,7 +10,7 @@ from actions.models import ActionSheet
 from conventions.models import CafMembership, Convention, Membership
 from operations import seed
 from operations.commands import FrenchCommand
-from operations.demo import add_demo_progress
+from operations.demo import add_demo_progress, add_demo_steering
 from operations.seeding import attach_seed_caf
 
 # Written in README.md; for demonstrations only.
@@ -121,3 +121,14 @@ class Command(FrenchCommand):
             )
         else:
             self.stdout.write(_("Demonstration progress already present: nothing changed."))
+        if add_demo_steering(convention, coordinator):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Demonstration steering added: 2 COPIL and 3 COTECH (2023–2025) with "
+                        "their attendance, agendas and decisions, and 4 documents."
+                    )
+                )
+            )
+        else:
+            self.stdout.write(_("Demonstration steering already present: nothing changed."))
