@@ -103,7 +103,10 @@ class NotificationSettings(models.Model):
     weekly_digest = models.BooleanField(
         _("weekly digest"),
         default=True,
-        help_text=_("Steps due within 14 days or late, sheets without a note for 90 days."),
+        help_text=_(
+            "Steps due within 14 days or late, sheets without a note for 90 days, open "
+            "decisions you own."
+        ),
     )
     sheet_assigned = models.BooleanField(
         _("new sheet to pilot"),

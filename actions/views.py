@@ -11,6 +11,7 @@ from conventions.perms import get_convention_access_or_404
 from ctg_portal.exports import export_response
 from ctg_portal.forms import save_or_clash, submit_once
 from ctg_portal.http import post_to, posted
+from ctg_portal.sections import sections_of
 
 from . import merge, queries, services
 from .charts import indicator_chart
@@ -62,6 +63,7 @@ def sheet_list(request, slug):
 
 
 def detail_context(
+    request,
     access,
     sheet,
     *,
@@ -99,6 +101,8 @@ def detail_context(
         "note_form": note_form or (NoteForm(sheet=sheet) if editable else None),
         "conflict": conflict,
         "today": today,
+        # What the steering and the documents add (ctg_portal.sections).
+        "sections": sections_of("sheet", request, access, sheet=sheet),
     }
 
 
@@ -113,7 +117,7 @@ def sheet_export(request, slug, fmt):
 @require_safe
 def sheet_detail(request, slug, number):
     access, sheet = get_sheet_for_user_or_404(request, slug, number)
-    return render(request, "actions/sheet_detail.html", detail_context(access, sheet))
+    return render(request, "actions/sheet_detail.html", detail_context(request, access, sheet))
 
 
 @login_required
@@ -333,7 +337,7 @@ def note_add(request, slug, number):
                     "check its status and progress, then post your note again."
                 ),
             )
-            context = detail_context(access, sheet, note_form=form, conflict=stale.entries)
+            context = detail_context(request, access, sheet, note_form=form, conflict=stale.entries)
             return render(request, "actions/sheet_detail.html", context, status=409)
         if first:
             messages.success(request, _("Note added."))
@@ -344,7 +348,7 @@ def note_add(request, slug, number):
         else:  # the same form posted again (a double click, a reload): written once
             messages.info(request, _("This note was already recorded."))
         return redirect("actions:detail", slug=slug, number=number)
-    context = detail_context(access, sheet, note_form=form)
+    context = detail_context(request, access, sheet, note_form=form)
     return render(request, "actions/sheet_detail.html", context, status=400)
 
 
@@ -355,7 +359,7 @@ def step_done(request, slug, number, step_id):
     step = get_object_or_404(Step, pk=step_id, sheet=sheet)
     form = StepDoneForm(request.POST)
     if not form.is_valid():
-        context = detail_context(access, sheet, step_form_errors={step.pk: form})
+        context = detail_context(request, access, sheet, step_form_errors={step.pk: form})
         return render(request, "actions/sheet_detail.html", context, status=400)
     if services.mark_step_done(sheet, step, form.cleaned_data["done_on"]):
         messages.success(request, _("Step “%(step)s” done.") % {"step": step.title})
@@ -380,5 +384,5 @@ def value_add(request, slug, number, indicator_id):
     if form.is_valid() and save_or_clash(form, form.save) is not None:
         messages.success(request, _("Value recorded."))
         return redirect("actions:detail", slug=slug, number=number)
-    context = detail_context(access, sheet, value_form=form, value_indicator=indicator.pk)
+    context = detail_context(request, access, sheet, value_form=form, value_indicator=indicator.pk)
     return render(request, "actions/sheet_detail.html", context, status=400)

@@ -3,7 +3,7 @@ Each page reads a fixed number of queries, whatever the number of meetings, item
 attendees or decisions."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, When
 
 from actions.models import ActionSheet, ProgressNote, Step
 from actions.queries import with_status_badges
@@ -135,4 +135,41 @@ def decisions_of(meeting, today):
     for decision in decisions:
         decision.state_label = states.get(decision.state, decision.state)
         decision.new_status_label = statuses.get(decision.new_status, "")
+    return decisions
+
+
+def sheet_meetings(sheet, now):
+    """The meetings whose agenda named `sheet`, the latest first, each with its kind and state
+    labels and `is_upcoming`: one query."""
+    meetings = list(
+        Meeting.objects.filter(agenda_items__sheets=sheet).distinct().order_by("-starts_at", "-pk")
+    )
+    kinds, states = labels_of(Meeting.Kind.choices), labels_of(Meeting.State.choices)
+    for meeting in meetings:
+        meeting.kind_label = kinds.get(meeting.kind, meeting.kind)
+        meeting.state_label = states.get(meeting.state, meeting.state)
+        meeting.moment = format_moment(meeting.starts_at)
+        meeting.is_upcoming = meeting.starts_at >= now
+    return meetings
+
+
+def sheet_decisions(sheet, today):
+    """The decisions that concern `sheet`, the open ones first (overdue first, then by due
+    date), then the others, latest meeting first; each with its meeting, owner, `is_overdue`
+    and state label: one query."""
+    decisions = list(
+        Decision.objects.filter(sheets=sheet)
+        .with_overdue(today)
+        .select_related("meeting", "owner")
+        .order_by(
+            Case(When(state=Decision.State.OPEN, then=0), default=1),
+            F("is_overdue").desc(),
+            F("due_on").asc(nulls_last=True),
+            F("meeting__starts_at").desc(),
+            "pk",
+        )
+    )
+    states = labels_of(Decision.State.choices)
+    for decision in decisions:
+        decision.state_label = states.get(decision.state, decision.state)
     return decisions

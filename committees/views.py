@@ -14,6 +14,7 @@ from conventions.perms import get_convention_access_or_404
 from ctg_portal.formatting import display_name, format_moment, french_spacing
 from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted
+from ctg_portal.sections import sections_of
 
 from . import queries, services, session
 from .forms import Choices, DecisionForm, DecisionStateForm, MeetingFilterForm, meeting_forms
@@ -56,7 +57,7 @@ def meeting_list(request, slug):
     )
 
 
-def detail_context(access, meeting, *, decision_form=None, sheet_conflicts=None):
+def detail_context(request, access, meeting, *, decision_form=None, sheet_conflicts=None):
     """Everything the meeting page shows; a bound decision form with errors can be passed in."""
     today = timezone.localdate()
     can_manage = can_manage_meetings(access)
@@ -77,6 +78,8 @@ def detail_context(access, meeting, *, decision_form=None, sheet_conflicts=None)
         "conflict": None,
         "sheet_conflicts": sheet_conflicts,
         "states": Decision.State,
+        # The meeting's documents (ctg_portal.sections).
+        "sections": sections_of("meeting", request, access, meeting=meeting),
     }
 
 
@@ -84,7 +87,9 @@ def detail_context(access, meeting, *, decision_form=None, sheet_conflicts=None)
 @require_safe
 def meeting_detail(request, slug, meeting_id):
     access, meeting = get_meeting_or_404(request, slug, meeting_id)
-    return render(request, "committees/meeting_detail.html", detail_context(access, meeting))
+    return render(
+        request, "committees/meeting_detail.html", detail_context(request, access, meeting)
+    )
 
 
 def form_page(request, access, meeting, form, formsets, *, conflict=None):
@@ -201,7 +206,7 @@ def decision_add(request, slug, meeting_id):
                 form, changed, instance=Decision(meeting=meeting), choices=choices
             )
             context = detail_context(
-                access, meeting, decision_form=form, sheet_conflicts=changed.stale
+                request, access, meeting, decision_form=form, sheet_conflicts=changed.stale
             )
             return render(request, "committees/meeting_detail.html", context, status=409)
         except services.SheetRefused as refused:
@@ -212,7 +217,7 @@ def decision_add(request, slug, meeting_id):
             else:
                 messages.info(request, _("This decision was already recorded."))
             return redirect(decision_url(meeting))
-    context = detail_context(access, meeting, decision_form=form)
+    context = detail_context(request, access, meeting, decision_form=form)
     return render(request, "committees/meeting_detail.html", context, status=400)
 
 
@@ -303,7 +308,7 @@ def decision_state(request, slug, meeting_id, decision_id):
     form = DecisionStateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the decision’s new state."))
-        context = detail_context(access, meeting)
+        context = detail_context(request, access, meeting)
         return render(request, "committees/meeting_detail.html", context, status=400)
     state = form.cleaned_data["state"]
     done, already = STATE_MESSAGES[state]

@@ -4,6 +4,7 @@ documents."""
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 
 from actions.models import ActionSheet
 from committees.models import Meeting
@@ -50,12 +51,14 @@ class Attached:
     documents: list
     form: DocumentForm | None
     convention: object
+    heading: str
 
 
 def attached(access, *, sheet=None, meeting=None, funding_year=None, next_url=""):
     """The include's context for the page of `sheet`, `meeting` or `funding_year` (one of
     them) of `access`'s convention; `next_url` is where an added document leads back to."""
     documents = listed(access.convention)
+    heading = _("Documents")
     if sheet is not None:
         documents, target = documents.filter(sheet=sheet), sheet_value(sheet.pk)
         allowed = uploadable_sheets(access).filter(pk=sheet.pk).exists()
@@ -65,6 +68,7 @@ def attached(access, *, sheet=None, meeting=None, funding_year=None, next_url=""
     else:
         documents = documents.filter(funding_year=funding_year)
         target = year_value(funding_year)
+        heading = _("Documents of %(year)s") % {"year": funding_year}
         allowed = access.is_coordinator
     documents = list(documents)
     piloted = piloted_sheet_ids(access)
@@ -73,4 +77,4 @@ def attached(access, *, sheet=None, meeting=None, funding_year=None, next_url=""
     form = None
     if allowed and can_add(access):
         form = DocumentForm(access=access, fixed_target=target, initial={"next": next_url})
-    return Attached(documents=documents, form=form, convention=access.convention)
+    return Attached(documents=documents, form=form, convention=access.convention, heading=heading)

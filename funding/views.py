@@ -14,6 +14,7 @@ from ctg_portal.exports import export_response
 from ctg_portal.formatting import LIST_SEPARATOR
 from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted, posted_files
+from ctg_portal.sections import sections_of
 
 from .exports import FundingExporter
 from .forms import AmountsForm, ImportForm, PaymentCancelForm, PaymentCorrectionForm, PaymentForm
@@ -42,7 +43,7 @@ def selected_year(request, convention):
     return min(max(year, convention.start_year), convention.end_year)
 
 
-def table_context(access, year, payment_form=None):
+def table_context(request, access, year, payment_form=None):
     convention = access.convention
     manage = can_manage_funding(access)
     if manage and payment_form is None:
@@ -60,6 +61,8 @@ def table_context(access, year, payment_form=None):
         "year": year,
         "can_manage": manage,
         "payment_form": payment_form,
+        # The year's documents (ctg_portal.sections).
+        "sections": sections_of("funding_year", request, access, year=year),
     }
 
 
@@ -68,7 +71,7 @@ def table_context(access, year, payment_form=None):
 def table(request, slug):
     access = get_convention_access_or_404(request, slug)
     year = selected_year(request, access.convention)
-    return render(request, "funding/table.html", table_context(access, year))
+    return render(request, "funding/table.html", table_context(request, access, year))
 
 
 @login_required
@@ -102,7 +105,7 @@ def payment_add(request, slug):
     year = form.cleaned_data.get("year") if hasattr(form, "cleaned_data") else None
     if year is None:
         year = selected_year(request, convention)
-    context = table_context(access, year, payment_form=form)
+    context = table_context(request, access, year, payment_form=form)
     return render(request, "funding/table.html", context, status=400)
 
 

@@ -1,10 +1,15 @@
-"""The weekly reminders: what each pilot and coordinator is told, and sending it once a week.
+"""The weekly reminders: what each pilot, coordinator and owner of decisions is told, and
+sending it once a week.
 
 A pilot is reminded of the sheets they pilot, a coordinator of every sheet of their convention:
 the steps due within 14 days, the late steps, the sheets without a follow-up note for 90 days
-(archived, completed and abandoned sheets left out), grouped by convention. Only the conventions
-where the person holds that role now, and whose period is not over (after its last year every
-step left would be late: the digest would only repeat it).
+(archived, completed and abandoned sheets left out). Every member, whatever their role, is also
+told the open decisions of steering meetings they own (`committees.models.Decision.owner`),
+overdue ones first and flagged (`DecisionQuerySet.with_overdue`, the one definition), then by
+due date, those without one last. All of it grouped by convention: only the conventions where
+the person is a member now (a pilot or coordinator for the sheets; an owner of decisions who
+left the convention is told nothing of them), and whose period is not over (after its last year
+every step left would be late: the digest would only repeat it).
 
 The digests of everyone are computed with a fixed number of queries (`digests`); each e-mail is
 claimed, sent and recorded in one transaction (`send_digest`), so that a command run twice, or
@@ -17,19 +22,20 @@ import datetime
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from accounts.mail import absolute_url, send_portal_mail
 from accounts.models import SentNotification
 from accounts.notifications import account_url, reachable
 from actions.models import ActionSheet, Step
+from committees.models import Decision, Meeting
 from conventions.models import Convention, Membership
 
 if TYPE_CHECKING:
@@ -44,6 +50,7 @@ SILENCE_DAYS = 90
 SECTION_LIMIT = 20
 
 KIND = SentNotification.Kind.WEEKLY_DIGEST
+# The roles told of sheets; the open decisions a member owns are told whatever their role.
 ROLES = [Membership.Role.PILOT, Membership.Role.COORDINATOR]
 
 
@@ -72,8 +79,23 @@ class Item:
 
 
 @dataclass
-class Section:
-    items: list[Item]
+class DecisionItem:
+    """An open decision the recipient owns: its text (shortened), its meeting (the template
+    writes `meeting.label`, "COPIL du 14/03/2025", in the e-mail's language), its due date."""
+
+    text: str
+    meeting: Meeting
+    url: str
+    due_on: datetime.date | None
+    is_overdue: bool
+
+
+T = TypeVar("T", Item, DecisionItem)
+
+
+@dataclass
+class Section(Generic[T]):
+    items: list[T]
     total: int
     more_url: str
 
@@ -88,9 +110,11 @@ class ConventionDigest:
     convention: Convention
     role: str
     dashboard_url: str
-    late: Section
-    upcoming: Section
-    silent: Section
+    late: Section[Item]
+    upcoming: Section[Item]
+    silent: Section[Item]
+    decisions: Section[DecisionItem]
+    overdue_decisions: int  # among all the open decisions owned, listed or not
 
     @property
     def role_label(self) -> str:
@@ -112,6 +136,9 @@ class Digest:
             "late_count": self.count("late"),
             "upcoming_count": self.count("upcoming"),
             "silent_count": self.count("silent"),
+            "decision_count": self.count("decisions"),
+            "overdue_decision_count": sum(c.overdue_decisions for c in self.conventions),
+            "sheet_item_count": sum(map(self.count, ("late", "upcoming", "silent"))),
             "today": today,
             "due_within": DUE_WITHIN_DAYS,
             "silence_days": SILENCE_DAYS,
@@ -119,7 +146,7 @@ class Digest:
         }
 
 
-def section(items: list[Item], more_url: str) -> Section:
+def section(items: list[T], more_url: str) -> Section[T]:
     return Section(items=items[:SECTION_LIMIT], total=len(items), more_url=more_url)
 
 
@@ -132,14 +159,19 @@ def list_url(convention: Convention, role: str, user_id: int, **filters: str | i
 
 
 def recipients(today: datetime.date) -> QuerySet[Membership]:
-    """The memberships whose holder gets this week's digest: pilots and coordinators who can
-    receive it (reachable), who have not received it yet this week, of conventions whose
-    period is not over."""
+    """The memberships whose holder gets this week's digest: pilots, coordinators and the
+    members owning an open decision of the convention, who can receive it (reachable), who
+    have not received it yet this week, of conventions whose period is not over."""
     users = reachable(get_user_model().objects.all(), "weekly_digest")
     sent = SentNotification.objects.filter(user=OuterRef("user"), kind=KIND, key=week_key(today))
+    owns_open_decision = Decision.objects.open().filter(
+        owner=OuterRef("user"), meeting__convention=OuterRef("convention")
+    )
     return (
         Membership.objects.filter(
-            role__in=ROLES, convention__end_year__gte=today.year, user__in=users.values("pk")
+            Q(role__in=ROLES) | Exists(owns_open_decision),
+            convention__end_year__gte=today.year,
+            user__in=users.values("pk"),
         )
         .exclude(Exists(sent))
         .select_related("user", "convention")
@@ -148,12 +180,13 @@ def recipients(today: datetime.date) -> QuerySet[Membership]:
 
 
 def digests(today: datetime.date) -> list[Digest]:
-    """This week's digests still to send, the empty ones left out: four queries whatever the
-    number of people, conventions, sheets and steps."""
+    """This week's digests still to send, the empty ones left out: five queries whatever the
+    number of people, conventions, sheets, steps and decisions."""
     memberships = list(recipients(today))
     if not memberships:
         return []
-    convention_ids = {m.convention_id for m in memberships}
+    # The sheets are read for the conventions of pilots and coordinators only.
+    convention_ids = {m.convention_id for m in memberships if m.role in ROLES}
     pilots = {m.user_id for m in memberships if m.role == Membership.Role.PILOT}
     pilot_conventions = {m.convention_id for m in memberships if m.role == Membership.Role.PILOT}
 
@@ -188,9 +221,39 @@ def digests(today: datetime.date) -> list[Digest]:
     for step in steps:
         steps_of[step.sheet_id].append(step)
 
+    decisions_of = defaultdict(list)
+    decisions = (
+        Decision.objects.open()
+        .with_overdue(today)
+        .filter(
+            owner_id__in={m.user_id for m in memberships},
+            meeting__convention_id__in={m.convention_id for m in memberships},
+        )
+        .select_related("meeting")
+        .only(
+            "pk",
+            "text",
+            "due_on",
+            "owner",
+            "meeting",
+            "meeting__convention",
+            "meeting__kind",
+            "meeting__starts_at",
+        )
+        .order_by(
+            F("is_overdue").desc(),
+            F("due_on").asc(nulls_last=True),
+            "meeting__starts_at",
+            "pk",
+        )
+    )
+    for decision in decisions:
+        # Those of a convention the owner is no longer a member of are not looked up below.
+        decisions_of[decision.owner_id, decision.meeting.convention_id].append(decision)
+
     result: dict[int, Digest] = {}
     for membership in memberships:
-        part = convention_digest(membership, sheets_of, steps_of, piloted)
+        part = convention_digest(membership, sheets_of, steps_of, piloted, decisions_of)
         if part is not None:
             result.setdefault(membership.user_id, Digest(membership.user)).conventions.append(part)
     return list(result.values())
@@ -201,10 +264,11 @@ def convention_digest(
     sheets_of: dict[int, list[Any]],  # annotated sheets (is_silent, last_note_on)
     steps_of: dict[int, list[Any]],  # annotated steps (is_late)
     piloted: dict[int, set[int]],
+    decisions_of: dict[tuple[int, int], list[Any]],  # annotated decisions (is_overdue)
 ) -> ConventionDigest | None:
     """What `membership`'s holder is told of its convention (None: nothing)."""
     convention, role, user_id = membership.convention, membership.role, membership.user_id
-    sheets = sheets_of.get(convention.pk, [])
+    sheets = sheets_of.get(convention.pk, []) if role in ROLES else []
     if role == Membership.Role.PILOT:
         sheets = [s for s in sheets if s.pk in piloted.get(user_id, ())]
     urls = {
@@ -225,7 +289,20 @@ def convention_digest(
         for s in sheets
         if s.is_silent
     ]
-    if not (late or upcoming or silent):
+    owned = [
+        DecisionItem(
+            text=str(decision),  # shortened (Decision.__str__)
+            meeting=decision.meeting,
+            url=absolute_url(
+                reverse("committees:detail", args=[convention.slug, decision.meeting_id])
+                + f"#decision-{decision.pk}"
+            ),
+            due_on=decision.due_on,
+            is_overdue=decision.is_overdue,
+        )
+        for decision in decisions_of.get((user_id, convention.pk), [])
+    ]
+    if not (late or upcoming or silent or owned):
         return None
     return ConventionDigest(
         convention=convention,
@@ -234,6 +311,8 @@ def convention_digest(
         late=section(late, list_url(convention, role, user_id, retard="on")),
         upcoming=section(upcoming, list_url(convention, role, user_id, tri="end")),
         silent=section(silent, list_url(convention, role, user_id)),
+        decisions=section(owned, absolute_url(reverse("committees:list", args=[convention.slug]))),
+        overdue_decisions=sum(item.is_overdue for item in owned),
     )
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import IndicatorValue
+from committees.models import AgendaItem, Decision
 
 from .factories import (
     IndicatorFactory,
@@ -19,6 +20,8 @@ from .factories import (
     StepFactory,
 )
 from .helpers import once
+from .test_committees import PARIS, make_meeting
+from .test_documents import make_document
 from .test_action_sheet_list import add_sheets
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -225,6 +228,20 @@ def test_sheet_page_query_count_does_not_grow(client, coordinator, seeded, sheet
             ProgressNoteFactory(sheet=sheet, author=coordinator)
             sheet.status = ["in_progress", "paused"][index % 2]
             sheet.save()
+            # What the sections of the steering and the documents show (portal/sections.py).
+            meeting = make_meeting(
+                seeded, starts_at=datetime.datetime(2024, 1, 1, 10, tzinfo=PARIS)
+            )
+            item = AgendaItem.objects.create(meeting=meeting, position=1, title="Point")
+            item.sheets.add(sheet)
+            decision = Decision.objects.create(
+                meeting=meeting,
+                text="Relancer",
+                owner=coordinator,
+                due_on=datetime.date(2024, 2, 1),
+            )
+            decision.sheets.add(sheet)
+            make_document(seeded, sheet=sheet)
 
     fill(2)
     client.force_login(coordinator)
@@ -236,8 +253,9 @@ def test_sheet_page_query_count_does_not_grow(client, coordinator, seeded, sheet
         response = client.get(DETAIL)
     assert len(response.context["history"]) > 40
     # 10 (the summary's lists in one query, the indicators with their values in one), plus one
-    # query per history table of the sheet's links (domains, pilots, partners…).
-    assert len(large) == len(small) <= 10 + 4, "\n".join(
+    # query per history table of the sheet's links (domains, pilots, partners…), plus the
+    # sections: its meetings, its decisions, its documents and who may add one there.
+    assert len(large) == len(small) <= 10 + 4 + 5, "\n".join(
         q["sql"][:100] for q in large.captured_queries
     )
 

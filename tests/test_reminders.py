@@ -1,5 +1,5 @@
-"""E-mail reminders (issue 13): the weekly digest of `send_reminders` and the e-mail to a pilot
-newly named on a sheet."""
+"""E-mail reminders (issue 13): the weekly digest of `send_reminders` (with the open decisions
+each member owns, issue 14) and the e-mail to a pilot newly named on a sheet."""
 
 import datetime
 import io
@@ -19,6 +19,7 @@ from accounts.models import NotificationSettings, SentNotification
 from accounts.notifications import muted
 from actions.models import ActionSheet
 from actions.notifications import tell_new_pilots
+from committees.models import Decision, Meeting
 from conventions.models import Membership
 from operations import reminders
 
@@ -282,7 +283,7 @@ def test_dry_run_prints_and_sends_nothing(world, mailoutbox):
     assert "Simulation : rien n’est envoyé ni enregistré." in output
     assert (
         "pil@example.org — 1 étape en retard, 1 étape à échéance sous 14 jours, "
-        "1 fiche sans note depuis 90 jours — CTG des Deux Rives (pilote)"
+        "1 fiche sans note depuis 90 jours, 0 décision ouverte — CTG des Deux Rives (pilote)"
     ) in output
     assert "coord@example.org — 1 étape en retard, 2 étapes à échéance" in output
     assert "2 e-mails seraient envoyés (semaine 2025-W23)." in output
@@ -315,17 +316,253 @@ def test_a_digest_claimed_meanwhile_is_not_sent(world, mailoutbox):
     assert [m.to for m in mailoutbox] == [["coord@example.org"]]
 
 
+# Decisions they own
+
+
+COPIL_DAY = D(2025, 3, 14)
+
+
+def meeting_of(convention, kind=Meeting.Kind.COPIL, day=COPIL_DAY):
+    starts_at = datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=PARIS)
+    return Meeting.objects.create(
+        convention=convention, kind=kind, title="Comité", starts_at=starts_at
+    )
+
+
+def decide(meeting, text, owner, due_on=None, state=Decision.State.OPEN):
+    return Decision.objects.create(
+        meeting=meeting, text=text, owner=owner, due_on=due_on, state=state
+    )
+
+
+@pytest.fixture
+def steering(world):
+    """Decisions of two meetings of the convention: the pilot's open ones (one overdue, one
+    without a due date), done and abandoned ones, the coordinator's, an unowned one."""
+    copil = meeting_of(world["convention"])
+    cotech = meeting_of(world["convention"], Meeting.Kind.COTECH, D(2025, 4, 10))
+    pilot, coordinator = world["pilot"], world["coordinator"]
+    decisions = {
+        "later": decide(cotech, "Réunir les familles", pilot, D(2025, 6, 30)),
+        "undated": decide(copil, "Étudier un second relais", pilot),
+        "overdue": decide(copil, "Lancer l’enquête", pilot, D(2025, 5, 20)),
+        "soon": decide(copil, "Recruter l’animatrice", pilot, D(2025, 6, 10)),
+        "done": decide(copil, "Décision réalisée", pilot, D(2025, 5, 1), Decision.State.DONE),
+        "dropped": decide(
+            copil, "Décision abandonnée", pilot, D(2025, 5, 1), Decision.State.ABANDONED
+        ),
+        "coordinator": decide(cotech, "Préparer le bilan", coordinator, D(2025, 9, 1)),
+        "unowned": decide(cotech, "Sans responsable", None, D(2025, 5, 1)),
+    }
+    return {**world, "copil": copil, "cotech": cotech, "decisions": decisions}
+
+
+def decision_url(decision):
+    meeting = decision.meeting
+    page = f"{BASE}/conventions/{meeting.convention.slug}/instances/{meeting.pk}/"
+    return f"{page}#decision-{decision.pk}"
+
+
+def test_owner_is_told_their_open_decisions_overdue_first_undated_last(steering):
+    [part] = digest_of(steering["pilot"]).conventions
+    items = part.decisions.items
+    assert [item.text for item in items] == [
+        "Lancer l’enquête",
+        "Recruter l’animatrice",
+        "Réunir les familles",
+        "Étudier un second relais",
+    ]  # not the done nor the abandoned ones, nor the coordinator's
+    assert [item.is_overdue for item in items] == [True, False, False, False]
+    assert [item.due_on for item in items] == [D(2025, 5, 20), D(2025, 6, 10), D(2025, 6, 30), None]
+    assert [item.meeting.label for item in items] == [
+        "COPIL du 14/03/2025",
+        "COPIL du 14/03/2025",
+        "COTECH du 10/04/2025",
+        "COPIL du 14/03/2025",
+    ]
+    assert items[0].url == decision_url(steering["decisions"]["overdue"])
+    assert part.decisions.total == 4 and part.overdue_decisions == 1
+    assert titles(part.late) == ["Enquête auprès des familles"]  # the sheets still told
+    [part] = digest_of(steering["coordinator"]).conventions
+    assert [item.text for item in part.decisions.items] == ["Préparer le bilan"]
+
+
+def test_decision_texts_are_shortened(steering):
+    long_text = "Mettre en place un comité des usagers " * 6
+    decide(steering["copil"], long_text, steering["pilot"], D(2025, 7, 1))
+    [part] = digest_of(steering["pilot"]).conventions
+    [item] = [i for i in part.decisions.items if i.text.startswith("Mettre en place")]
+    assert len(item.text) == 80 and item.text.endswith("…")
+    assert long_text.strip() not in item.text
+
+
+def test_digest_email_tells_the_decisions_with_overdue_flag_and_links(steering, mailoutbox):
+    run()
+    message = next(m for m in mailoutbox if m.to == ["pil@example.org"])
+    body = message.body
+    assert (
+        "Voici ce qui demande votre attention sur les fiches actions que vous suivez et les "
+        "décisions dont vous êtes responsable."
+    ) in body
+    assert "Vous êtes responsable de 4 décisions ouvertes (1 échue)." in body
+    assert "Décisions à mettre en œuvre (4) :" in body
+    assert (
+        "- échéance le 20/05/2025 (échue) — « Lancer l’enquête » — COPIL du 14/03/2025\n"
+        f"  {decision_url(steering['decisions']['overdue'])}\n"
+    ) in body
+    assert "- échéance le 10/06/2025 — « Recruter l’animatrice » — COPIL du 14/03/2025" in body
+    assert "- sans échéance — « Étudier un second relais » — COPIL du 14/03/2025" in body
+    assert f"{decision_url(steering['decisions']['later'])}" in body
+    assert body.index("Lancer l’enquête") < body.index("Réunir les familles")
+    assert body.index("Réunir les familles") < body.index("Étudier un second relais")
+    for absent in ("Décision réalisée", "Décision abandonnée", "Préparer le bilan", "Sans resp"):
+        assert absent not in body
+    assert "comme pilote, coordinateur ou responsable de décisions" in body
+    html, _mimetype = message.alternatives[0]
+    assert "Décisions à mettre en œuvre (4) :</h2>" in html
+    overdue = steering["decisions"]["overdue"]
+    assert (
+        '<li><strong>échéance le 20/05/2025</strong> <strong style="color:#b00020;">(échue)'
+        f'</strong> — <a href="{decision_url(overdue)}">« Lancer l’enquête »</a>'
+        " — COPIL du 14/03/2025</li>"
+    ) in html
+    assert (
+        '<li><strong>échéance le 10/06/2025</strong> — <a href="'
+        f'{decision_url(steering["decisions"]["soon"])}">« Recruter l’animatrice »</a>'
+    ) in html
+    assert html.count("(échue)") == 1
+    assert "Vous êtes responsable de 4 décisions ouvertes" in html
+    coordinator = next(m for m in mailoutbox if m.to == ["coord@example.org"])
+    assert "Vous êtes responsable de 1 décision ouverte." in coordinator.body
+    assert "échue" not in coordinator.body
+    assert (
+        f'href="{decision_url(steering["decisions"]["coordinator"])}"'
+        in (coordinator.alternatives[0][0])
+    )
+
+
+def test_a_digest_without_decisions_says_nothing_of_them(world, mailoutbox):
+    run()
+    message = next(m for m in mailoutbox if m.to == ["pil@example.org"])
+    assert "Voici ce qui demande votre attention sur les fiches actions que vous suivez." in (
+        message.body
+    )
+    assert "décision" not in message.body.replace("responsable de décisions", "")
+    assert "Décisions à mettre en œuvre" not in message.alternatives[0][0]
+
+
+@pytest.mark.parametrize("role", [Membership.Role.ELECTED, Membership.Role.CAF_STAFF])
+def test_a_read_only_member_owning_a_decision_gets_a_digest(steering, mailoutbox, role):
+    elected = person("elue", steering["convention"], role, first_name="Élise", last_name="Marty")
+    decision = decide(steering["copil"], "Présenter la CTG au conseil", elected, D(2025, 5, 30))
+    [part] = digest_of(elected).conventions
+    assert part.role == role
+    assert [item.text for item in part.decisions.items] == ["Présenter la CTG au conseil"]
+    assert part.late.total == part.upcoming.total == part.silent.total == 0  # no sheets
+    run()
+    [message] = [m for m in mailoutbox if m.to == ["elue@example.org"]]
+    assert message.subject == "Vos rappels de la semaine sur le portail CTG"
+    label = Membership.Role(role).label
+    assert f"CTG des Deux Rives ({label})" in message.body
+    assert (
+        "Voici les décisions dont vous êtes responsable et qui restent à mettre en œuvre."
+    ) in message.body
+    assert "Décision à mettre en œuvre (1) :" in message.body
+    assert "- échéance le 30/05/2025 (échue) — « Présenter la CTG au conseil »" in message.body
+    assert "Étape" not in message.body and "Fiche" not in message.body
+    assert decision_url(decision) in message.body
+    assert f'href="{decision_url(decision)}"' in message.alternatives[0][0]
+
+
+def test_a_read_only_member_without_open_decisions_gets_nothing(steering):
+    elected = person("elue", steering["convention"], Membership.Role.ELECTED)
+    decide(steering["copil"], "Faite", elected, D(2025, 5, 1), Decision.State.DONE)
+    decide(steering["copil"], "Abandonnée", elected, D(2025, 5, 1), Decision.State.ABANDONED)
+    assert digest_of(elected) is None
+
+
+def test_decisions_are_told_under_their_convention_only(steering):
+    other = ConventionFactory(title="CTG du Causse", slug="causse")
+    MembershipFactory(user=steering["pilot"], convention=other, role=Membership.Role.ELECTED)
+    # Sheets of the other convention the pilot is named on: not told, they are not a pilot there.
+    elsewhere = ActionSheetFactory(convention=other, number=1, title="Ailleurs")
+    elsewhere.pilots.add(steering["pilot"])
+    StepFactory(sheet=elsewhere, due_on=D(2025, 5, 1))
+    decide(meeting_of(other), "Décision du Causse", steering["pilot"], D(2025, 6, 20))
+    parts = {p.convention.slug: p for p in digest_of(steering["pilot"]).conventions}
+    assert set(parts) == {"deux-rives", "causse"}
+    assert [i.text for i in parts["causse"].decisions.items] == ["Décision du Causse"]
+    assert parts["causse"].late.total == parts["causse"].upcoming.total == 0
+    assert "Décision du Causse" not in [i.text for i in parts["deux-rives"].decisions.items]
+    assert digest_of(steering["pilot"]).count("decisions") == 5
+
+
+def test_an_owner_who_left_the_convention_is_not_told(steering):
+    former = person("ancienne")
+    decide(steering["copil"], "Décision d’une ancienne", former, D(2025, 5, 1))
+    # A member elsewhere: told of that convention only, not of the one they left.
+    other = ConventionFactory(slug="causse")
+    MembershipFactory(user=former, convention=other, role=Membership.Role.ELECTED)
+    assert digest_of(former) is None
+    decide(meeting_of(other), "Décision du Causse", former, D(2025, 7, 1))
+    [part] = digest_of(former).conventions
+    assert [i.text for i in part.decisions.items] == ["Décision du Causse"]
+
+
+def test_an_owner_is_not_told_when_the_period_is_over_or_unreachable(steering):
+    elected = person("elue", steering["convention"], Membership.Role.ELECTED)
+    decide(steering["copil"], "À faire", elected, D(2025, 5, 1))
+    NotificationSettings.objects.create(user=elected, weekly_digest=False)
+    assert digest_of(elected) is None
+    NotificationSettings.objects.filter(user=elected).update(weekly_digest=True)
+    assert digest_of(elected) is not None
+    steering["convention"].start_year, steering["convention"].end_year = 2022, 2024
+    steering["convention"].save()
+    assert reminders.digests(MONDAY) == []
+
+
+def test_long_decision_sections_are_capped_with_a_link_to_the_meetings(steering, mailoutbox):
+    for index in range(25):
+        decide(steering["cotech"], f"Décision n° {index}", steering["coordinator"], D(2025, 8, 1))
+    [part] = digest_of(steering["coordinator"]).conventions
+    assert part.decisions.total == 26 and len(part.decisions.items) == reminders.SECTION_LIMIT
+    assert part.decisions.more == 6
+    assert part.decisions.more_url == f"{BASE}/conventions/deux-rives/instances/"
+    run()
+    [message] = [m for m in mailoutbox if m.to == ["coord@example.org"]]
+    assert f"Et 6 autres : {BASE}/conventions/deux-rives/instances/" in message.body
+    assert message.body.count("Décision n° ") == reminders.SECTION_LIMIT  # due first
+    assert "Préparer le bilan" not in message.body  # due last (01/09): beyond the limit
+    html = message.alternatives[0][0]
+    assert f'<a href="{BASE}/conventions/deux-rives/instances/">Et 6 autres</a>' in html
+
+
+def test_an_owner_gets_the_digest_once_a_week(steering, mailoutbox):
+    elected = person("elue", steering["convention"], Membership.Role.ELECTED)
+    decide(steering["copil"], "À faire", elected, D(2025, 6, 20))
+    run()
+    assert len([m for m in mailoutbox if m.to == ["elue@example.org"]]) == 1
+    output = run()
+    assert "0 e-mail envoyé (semaine 2025-W23)." in output
+    assert len([m for m in mailoutbox if m.to == ["elue@example.org"]]) == 1
+    assert SentNotification.objects.filter(user=elected, key="2025-W23").count() == 1
+
+
 # Queries: a fixed number whatever the data
 
 
 def populate(size, prefix):
-    """`size` conventions, each with a coordinator, two pilots and 6 sheets with steps."""
+    """`size` conventions, each with a coordinator, two pilots and 6 sheets with steps, and a
+    meeting whose decisions are owned by the pilots, the coordinator, an elected member and
+    a former member (open, overdue, done, abandoned)."""
     for index in range(size):
         convention = ConventionFactory()
-        person(f"{prefix}c{index}", convention, Membership.Role.COORDINATOR)
+        coordinator = person(f"{prefix}c{index}", convention, Membership.Role.COORDINATOR)
         pilots = [
             person(f"{prefix}p{index}-{k}", convention, Membership.Role.PILOT) for k in range(2)
         ]
+        elected = person(f"{prefix}e{index}", convention, Membership.Role.ELECTED)
+        former = person(f"{prefix}f{index}")
         for number in range(1, 7):
             sheet = ActionSheetFactory(convention=convention, number=number)
             sheet.pilots.add(pilots[number % 2])
@@ -333,6 +570,12 @@ def populate(size, prefix):
             StepFactory(sheet=sheet, due_on=D(2025, 6, 2 + number))
             if number % 3:
                 ProgressNoteFactory(sheet=sheet, written_on=D(2025, 5, 1))
+        meeting = meeting_of(convention)
+        for owner in [coordinator, *pilots, elected, former]:
+            decide(meeting, "Ouverte", owner, D(2025, 7, 1))
+            decide(meeting, "Échue", owner, D(2025, 5, 1))
+            decide(meeting, "Sans échéance", owner)
+            decide(meeting, "Réalisée", owner, D(2025, 5, 1), Decision.State.DONE)
 
 
 def count_queries(*args):
@@ -341,24 +584,28 @@ def count_queries(*args):
     return len(queries)
 
 
-def test_dry_run_queries_do_not_grow_with_people_and_sheets(db):
+def test_dry_run_queries_do_not_grow_with_people_sheets_and_decisions(db):
     populate(2, "a")
     small = count_queries("--dry-run")
     populate(10, "b")
-    assert count_queries("--dry-run") == small == 4
+    # Memberships, sheets, pilots' links, steps, decisions.
+    assert count_queries("--dry-run") == small == 5
+    digests = reminders.digests(MONDAY)
+    assert len(digests) == 12 * 4  # coordinator, two pilots, elected member: not the former
+    assert {d.count("decisions") for d in digests} == {3}
 
 
 def test_sending_costs_a_fixed_number_of_queries_per_email(db, mailoutbox):
     populate(2, "a")
     small = count_queries()
-    assert len(mailoutbox) == 6
+    assert len(mailoutbox) == 8
     SentNotification.objects.all().delete()
     populate(8, "b")
     large = count_queries()
-    assert len(mailoutbox) == 6 + 30
-    per_email = (large - small) // 24
-    assert large - small == per_email * 24
-    assert small == 4 + per_email * 6
+    assert len(mailoutbox) == 8 + 40
+    per_email = (large - small) // 32
+    assert large - small == per_email * 32
+    assert small == 5 + per_email * 8
     assert per_email <= 3  # savepoint, insert, release (in the test's transaction)
 
 

@@ -185,3 +185,15 @@ def field(bound):
         f'<div id="div_{bound.auto_id}" class="mb-3{wrapper_class}">{label_html}{control}'
         f"{help_and_errors(bound, inline)}</div>"
     )
+
+
+@register.simple_tag(takes_context=True)
+def sections(context, page_sections):
+    """Render the sections the layers above add to this page (ctg_portal.sections), each
+    template with the page's context and its own."""
+    engine = context.template.engine
+    parts = []
+    for section in page_sections:
+        with context.push(**section.context):
+            parts.append(engine.get_template(section.template).render(context))
+    return mark_safe("".join(parts))  # each part rendered (and escaped) by its template

@@ -13,8 +13,9 @@ from operations.commands import FrenchCommand
 
 class Command(FrenchCommand):
     help = gettext_lazy(
-        "Send the weekly digest of reminders to pilots and coordinators (run it daily from "
-        "cron: each person gets it once a week, on REMINDERS_WEEKDAY or the first run after)."
+        "Send the weekly digest of reminders to pilots, coordinators and owners of open "
+        "decisions (run it daily from cron: each person gets it once a week, on "
+        "REMINDERS_WEEKDAY or the first run after)."
     )
 
     def add_arguments(self, parser):
@@ -101,7 +102,9 @@ class Command(FrenchCommand):
     def describe(digest):
         """One line per recipient: "address — 2 late steps, 1 step due soon, 0 sheets without
         a note — the conventions"."""
-        late, upcoming, silent = (digest.count(name) for name in ("late", "upcoming", "silent"))
+        late, upcoming, silent, decisions = (
+            digest.count(name) for name in ("late", "upcoming", "silent", "decisions")
+        )
         counts = [
             ngettext("%(count)s late step", "%(count)s late steps", late) % {"count": late},
             ngettext(
@@ -116,6 +119,8 @@ class Command(FrenchCommand):
                 silent,
             )
             % {"count": silent, "days": reminders.SILENCE_DAYS},
+            ngettext("%(count)s open decision", "%(count)s open decisions", decisions)
+            % {"count": decisions},
         ]
         conventions = "; ".join(
             f"{part.convention.title} ({part.role_label})" for part in digest.conventions
