@@ -76,5 +76,11 @@ def attached(access, *, sheet=None, meeting=None, funding_year=None, next_url=""
         document.deletable = can_delete(access, document, piloted)
     form = None
     if allowed and can_add(access):
-        form = DocumentForm(access=access, fixed_target=target, initial={"next": next_url})
+        # Its own ids: the page it is added to may hold another form (a meeting's decision form).
+        form = DocumentForm(
+            access=access,
+            fixed_target=target,
+            initial={"next": next_url},
+            auto_id="id_document_%s",
+        )
     return Attached(documents=documents, form=form, convention=access.convention, heading=heading)

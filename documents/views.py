@@ -1,4 +1,5 @@
-"""The documents pages: the list (with the form to add one), the download, the deletion."""
+"""The documents pages: the list (with the form to add one), the download, the deletion; and
+the public download of a publishable file of a published convention."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from ctg_portal.http import post_to
 
 from . import queries, services
 from .forms import DocumentFilterForm, DocumentForm
+from .models import Document
 from .perms import can_add, can_delete, get_document_or_404, piloted_sheet_ids
 
 
@@ -83,11 +85,9 @@ def document_add(request, slug):
     return render(request, "documents/list.html", list_context(request, access, form), status=400)
 
 
-@login_required
-@require_safe
-def document_download(request, slug, pk):
-    access = get_convention_access_or_404(request, slug)
-    document = get_document_or_404(access, pk)
+def file_response(document):
+    """The document's file as a download (404 for a link or a missing file): an attachment
+    under its original name, never sniffed nor run by the browser."""
     if document.is_link:
         raise Http404(_("This document is a link, not a file."))
     try:
@@ -102,6 +102,32 @@ def document_download(request, slug, pk):
     # Whatever a browser would make of it, the file runs nothing in the portal's origin.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@require_safe
+def document_download(request, slug, pk):
+    access = get_convention_access_or_404(request, slug)
+    return file_response(get_document_or_404(access, pk))
+
+
+def get_public_file_or_404(slug, pk):
+    """The file document `pk` of the published convention `slug`, publishable and not deleted
+    (the default manager leaves deleted ones out); anything else is as missing as a document
+    that does not exist."""
+    try:
+        return Document.objects.publishable().get(
+            convention__slug=slug, convention__is_public=True, pk=pk, url=""
+        )
+    except Document.DoesNotExist:
+        raise Http404(_("No such document.")) from None
+
+
+@require_safe
+def public_document_download(request, slug, pk):
+    """A publishable file of the public page: no login, 404 unless the convention is
+    published and the document publishable."""
+    return file_response(get_public_file_or_404(slug, pk))
 
 
 @login_required

@@ -3,7 +3,8 @@
 A convention holds a few dozen sheets: they are loaded once, with their lateness, and every
 count and average is taken from that list; funding comes from `funding_table` (two queries).
 Each figure is computed once (cached properties): the page and its charts read them several
-times.
+times. The committees' part (`steering` for members, `public_steering` for the public page)
+is read when a page shows it: three queries for members, four for the public page.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import F, Model
+from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
 from actions.models import ActionSheet, ProgressNote, Step
 from actions.queries import with_status_badges
+from committees.models import Decision, DecisionQuerySet, Meeting
+from committees.queries import labels_of
 from conventions.models import Challenge, Domain, StrategicObjective
+from ctg_portal.formatting import format_moment
+from documents.models import Document
 from funding.reports import funding_table
 
 if TYPE_CHECKING:
@@ -45,6 +50,12 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=Model)
 
 UPCOMING_DAYS = 30
+# The members' dashboard lists the first open decisions (the overdue ones first) and counts
+# the rest; the public page shows the next and the latest publishable meetings, and the
+# latest publishable documents.
+OPEN_DECISIONS_SHOWN = 8
+PUBLIC_MEETINGS_SHOWN = 5
+PUBLIC_DOCUMENTS_SHOWN = 30
 
 
 def average(values: Iterable[int]) -> int | None:
@@ -71,6 +82,105 @@ class ProgressGroup:
 
 
 @dataclass
+class Steering:
+    """The committees on the members' dashboard: the next meeting, the open decisions."""
+
+    next_meeting: Meeting | None
+    open_decisions: list[Decision]  # the first OPEN_DECISIONS_SHOWN, the overdue ones first
+    open_count: int
+    overdue_count: int
+
+    @property
+    def more_count(self) -> int:
+        """The open decisions not listed."""
+        return self.open_count - len(self.open_decisions)
+
+
+def steering_of(convention: Convention, now: datetime.datetime, today: datetime.date) -> Steering:
+    """The next meeting (not cancelled, soonest first) and the open decisions of the
+    convention, each with `is_overdue`, its meeting and its owner: three queries."""
+    next_meeting = (
+        Meeting.objects.filter(convention=convention)
+        .upcoming(now)
+        .not_cancelled()
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if next_meeting is not None:
+        next_meeting.moment = format_moment(next_meeting.starts_at)
+    decisions = Decision.objects.filter(meeting__convention=convention).open()
+    shown = list(
+        decisions.with_overdue(today)
+        .select_related("meeting", "owner")
+        .order_by(
+            F("is_overdue").desc(), F("due_on").asc(nulls_last=True), "meeting__starts_at", "pk"
+        )[:OPEN_DECISIONS_SHOWN]
+    )
+    counts = decisions.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(**DecisionQuerySet.overdue_lookups(today)))
+    )
+    return Steering(
+        next_meeting=next_meeting,
+        open_decisions=shown,
+        open_count=counts["total"],
+        overdue_count=counts["overdue"],
+    )
+
+
+@dataclass
+class PublicSteering:
+    """The committees on the public page: publishable meetings (never cancelled ones) with
+    their decisions, and publishable documents — no names, no attendance, no minutes."""
+
+    upcoming: list[Meeting]  # soonest first, each with `decision_list`
+    past: list[Meeting]  # latest first, each with `decision_list`
+    documents: list[Document]  # latest first, at most PUBLIC_DOCUMENTS_SHOWN
+    more_documents: bool  # some publishable documents are not listed
+
+
+def public_steering_of(
+    convention: Convention, now: datetime.datetime, today: datetime.date
+) -> PublicSteering:
+    """Four queries: the upcoming and the past publishable meetings, their decisions, the
+    publishable documents. Only the fields the public may read are loaded."""
+    meetings = (
+        Meeting.objects.filter(convention=convention, is_public=True)
+        .not_cancelled()
+        .only("pk", "convention", "kind", "title", "starts_at", "place", "state")
+    )
+    upcoming = list(meetings.upcoming(now).order_by("starts_at", "pk")[:PUBLIC_MEETINGS_SHOWN])
+    past = list(meetings.past(now).order_by("-starts_at", "-pk")[:PUBLIC_MEETINGS_SHOWN])
+    by_meeting: defaultdict[int, list[Decision]] = defaultdict(list)
+    decisions = (
+        Decision.objects.filter(meeting__in=[m.pk for m in upcoming + past])
+        .with_overdue(today)
+        .only("pk", "meeting", "text", "state", "due_on")
+        .order_by("pk")
+    )
+    states = labels_of(Decision.State.choices)
+    for decision in decisions:
+        decision.state_label = states.get(decision.state, decision.state)
+        by_meeting[decision.meeting_id].append(decision)
+    kinds = labels_of(Meeting.Kind.choices)
+    for meeting in upcoming + past:
+        meeting.kind_label = kinds.get(meeting.kind, meeting.kind)
+        meeting.moment = format_moment(meeting.starts_at)
+        meeting.decision_list = by_meeting.get(meeting.pk, [])
+    documents = list(
+        Document.objects.of_convention(convention)
+        .publishable()
+        .only("pk", "convention", "kind", "title", "date", "file", "url", "size", "content_type")
+        .order_by("-date", "-pk")[: PUBLIC_DOCUMENTS_SHOWN + 1]
+    )
+    return PublicSteering(
+        upcoming=upcoming,
+        past=past,
+        documents=documents[:PUBLIC_DOCUMENTS_SHOWN],
+        more_documents=len(documents) > PUBLIC_DOCUMENTS_SHOWN,
+    )
+
+
+@dataclass
 class Dashboard:
     convention: Convention
     today: datetime.date
@@ -82,6 +192,19 @@ class Dashboard:
     upcoming_steps: list[Step]
     notes: list[ProgressNote]
     funding: FundingTable
+    now: datetime.datetime
+    public: bool
+
+    @cached_property
+    def steering(self) -> Steering:
+        """The members' part on the committees (owners' names included): never public."""
+        if self.public:
+            raise ValueError("The public page shows no owner of decisions.")
+        return steering_of(self.convention, self.now, self.today)
+
+    @cached_property
+    def public_steering(self) -> PublicSteering:
+        return public_steering_of(self.convention, self.now, self.today)
 
     @cached_property
     def year(self) -> int:
@@ -222,10 +345,22 @@ def links(
 
 
 def build_dashboard(
-    convention: Convention, *, public: bool = False, today: datetime.date | None = None
+    convention: Convention,
+    *,
+    public: bool = False,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
 ) -> Dashboard:
-    """Every figure of the dashboard. `public`: only publishable notes, no personal data."""
-    today = today or timezone.localdate()
+    """Every figure of the dashboard. `public`: only publishable notes, no personal data.
+
+    `now` (what is upcoming) defaults to the start of `today` when only `today` is given."""
+    if now is None:
+        now = (
+            timezone.now()
+            if today is None
+            else timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        )
+    today = today or timezone.localdate(now)
     sheets = with_status_badges(
         ActionSheet.objects.active()
         .filter(convention=convention)
@@ -282,4 +417,6 @@ def build_dashboard(
         upcoming_steps=upcoming,
         notes=notes,
         funding=funding_table(convention),
+        now=now,
+        public=public,
     )

@@ -20,9 +20,9 @@ from .factories import (
     StepFactory,
 )
 from .helpers import once
-from .test_committees import PARIS, make_meeting
-from .test_documents import make_document
 from .test_action_sheet_list import add_sheets
+from .test_committees import make_meeting
+from .test_documents import make_document
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Date-dependent: "today" is frozen (a day inside the seed's period, 2023–2025).

@@ -263,7 +263,9 @@ def test_query_counts_do_not_grow_with_300_conventions(client, seeded, elected, 
         (small_public, large_public),
         (small_overview, large_overview),
     ]:
-        assert len(large) == len(small) <= 12, [q["sql"][:100] for q in large.captured_queries]
+        # The dashboard reads 3 queries for the committees (next meeting, open decisions, their
+        # counts), the public page 4 (meetings upcoming and past, their decisions, documents).
+        assert len(large) == len(small) <= 15, [q["sql"][:100] for q in large.captured_queries]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from . import (
     test_account,
     test_action_sheet_permissions,
     test_committees_permissions,
+    test_dashboard_committees,
     test_documents,
     test_funding_permissions,
     test_invitations,
@@ -68,6 +69,7 @@ for module in (
     test_account,
     test_password_reset,
     test_committees_permissions,
+    test_dashboard_committees,
     test_documents,
 ):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
