@@ -1,4 +1,5 @@
 import datetime
+import decimal
 import functools
 from contextlib import contextmanager
 
@@ -345,6 +346,29 @@ class Step(models.Model):
         return self.title
 
 
+def validate_yearly_targets(value):
+    """{year: value}: four-digit years, values that are decimals of at most 12 digits before
+    the point and 2 after (what the other measures of an indicator hold)."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("The yearly targets must be given per year."))
+    for year, target in value.items():
+        try:
+            number = decimal.Decimal(str(target))
+        except (decimal.InvalidOperation, ValueError):
+            number = None
+        if (
+            not (isinstance(year, str) and len(year) == 4 and year.isdigit())
+            or number is None
+            or not number.is_finite()
+            or number.as_tuple().exponent < -2
+            or abs(number) >= 10**12
+        ):
+            raise ValidationError(
+                _("“%(value)s” is not a valid target for %(year)s.")
+                % {"value": target, "year": year}
+            )
+
+
 class Indicator(models.Model):
     class Kind(models.TextChoices):
         RESULT = "result", _("result")
@@ -369,8 +393,18 @@ class Indicator(models.Model):
     baseline = models.DecimalField(
         _("baseline"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    baseline_source = models.CharField(
+        _("baseline source"), max_length=300, blank=True, validators=[no_control_characters]
+    )
     target = models.DecimalField(
         _("target"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # The target of each year of the convention's period: {"2024": "120", "2025": "150.5"}
+    # (years as strings, values as decimal strings: JSON has no decimals). One field, so that
+    # an edit's merge and the history treat the yearly targets like any other field.
+    yearly_targets = models.JSONField(
+        _("yearly targets"), default=dict, blank=True, validators=[validate_yearly_targets]
     )
     decimals = models.PositiveSmallIntegerField(
         _("decimals"),
@@ -403,6 +437,54 @@ class Indicator(models.Model):
         """`value` (one of its values, its baseline or target) as the portal shows it: with
         the indicator's decimals (ctg_portal.formatting.format_measure)."""
         return format_measure(value, self.decimals)
+
+    def target_for(self, year):
+        """The target set for `year` (a Decimal), else None. The final `target` is the aim at
+        the end of the period; it stands for the last year when that year has none of its own."""
+        value = (self.yearly_targets or {}).get(str(year))
+        if value is not None:
+            return decimal.Decimal(value)
+        if self.target is not None and year == self.sheet.convention.end_year:
+            return self.target
+        return None
+
+    def is_reached(self, value, target):
+        """Whether `value` reaches `target` (None when either is missing): at or above it when
+        the aim is to rise, at or below it when the target is under the baseline (fewer
+        waiting days, fewer places unused) — the one rule of "reached", for the sheet page,
+        the yearly reviews and the evaluation."""
+        if value is None or target is None:
+            return None
+        if self.baseline is not None and target < self.baseline:
+            return value <= target
+        return value >= target
+
+    def clean(self):
+        super().clean()
+        if not self.yearly_targets or not self.sheet_id:
+            return
+        convention = self.sheet.convention
+        outside = sorted(
+            year
+            for year in self.yearly_targets
+            if not (
+                str(year).isdigit() and convention.start_year <= int(year) <= convention.end_year
+            )
+        )
+        if outside:
+            raise ValidationError(
+                {
+                    "yearly_targets": _(
+                        "A yearly target must be for a year of the convention (%(start)s–%(end)s),"
+                        " not %(years)s."
+                    )
+                    % {
+                        "start": convention.start_year,
+                        "end": convention.end_year,
+                        "years": ", ".join(str(year) for year in outside),
+                    }
+                }
+            )
 
 
 class IndicatorValue(models.Model):

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "funding",
     "committees",
     "documents",
+    "bilans",
+    "evaluations",
     "portal",
     "operations",
 ]

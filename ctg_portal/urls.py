@@ -17,6 +17,8 @@ urlpatterns = [
     path("conventions/<slug:slug>/financements/", include("funding.urls")),
     path("conventions/<slug:slug>/instances/", include("committees.urls")),
     path("conventions/<slug:slug>/documents/", include("documents.urls")),
+    path("conventions/<slug:slug>/bilans/", include("bilans.urls")),
+    path("conventions/<slug:slug>/evaluation/", include("evaluations.urls")),
     # The public page's publishable files: no login, beside the page (portal:public).
     path("public/<slug:slug>/documents/", include("documents.urls_public")),
     path("admin/", admin.site.urls),
