@@ -1,5 +1,6 @@
 """Small server-rendered SVG charts: no JavaScript, a title for screen readers."""
 
+import datetime
 from decimal import Decimal
 
 from django.utils.formats import date_format
@@ -15,29 +16,49 @@ from ctg_portal.formatting import french_spacing
 WIDTH, HEIGHT = 360, 150
 LEFT, RIGHT, TOP, BOTTOM = 44, 124, 12, 26
 LABEL_GAP = 15  # two guide labels closer than this are moved apart
+# The yearly targets: a short level over each year's part of the time axis, and a legend line
+# under the dates. Their look is in attributes (no stylesheet needed: the PDFs draw them too).
+LEGEND = 16
+YEAR_TARGET = 'stroke="#146c43" stroke-width="3" stroke-dasharray="2 2"'
+
+
+def year_targets(indicator):
+    """[(year, target)] of the years the indicator has a target of its own for, in order."""
+    targets = []
+    for year in sorted(indicator.yearly_targets or {}):
+        target = indicator.target_for(int(year))
+        if target is not None:
+            targets.append((int(year), target))
+    return targets
 
 
 def indicator_chart(indicator, values):
     """A line of the indicator's values over time, with a value axis (lowest and highest),
-    the dates of the first and last values, and the baseline and target as dashes labelled
-    beside the plot.
+    the dates of the first and last values, the baseline and target as dashes labelled
+    beside the plot, and the target of each year as a short level over that year (the time
+    axis then runs from the first of these years or values to the last), told by a legend.
 
     Returns safe SVG markup, or "" when there is nothing to draw.
     """
     if not values:
         return ""
     points = [(v.measured_on.toordinal(), Decimal(v.value)) for v in values]
-    levels = [p[1] for p in points]
+    yearly = year_targets(indicator)
+    levels = [p[1] for p in points] + [target for _year, target in yearly]
     levels += [x for x in (indicator.baseline, indicator.target) if x is not None]
     low, high = min(levels), max(levels)
     if high == low:
         high = low + 1
-    first, last = points[0][0], points[-1][0]
+    days = [p[0] for p in points]
+    for year, _target in yearly:
+        days += [datetime.date(year, 1, 1).toordinal(), datetime.date(year, 12, 31).toordinal()]
+    first, last = min(days), max(days)
     span = max(last - first, 1)
     right_edge = WIDTH - RIGHT
+    height = HEIGHT + (LEGEND if yearly else 0)
 
     def x(day):
-        if len(points) == 1:
+        if first == last:
             return (LEFT + right_edge) / 2
         return LEFT + (day - first) / span * (right_edge - LEFT)
 
@@ -59,6 +80,15 @@ def indicator_chart(indicator, values):
         "last": indicator.show(values[-1].value),
         "end": date_format(values[-1].measured_on, "d/m/Y"),
     }
+    if yearly:
+        summary = french_spacing(_("%(summary)s; targets per year: %(targets)s")) % {
+            "summary": summary,
+            "targets": ", ".join(
+                french_spacing(_("%(year)s: %(target)s"))
+                % {"year": year, "target": indicator.show(target)}
+                for year, target in yearly
+            ),
+        }
     guides = []
     for level, css, label in (
         (indicator.baseline, "chart-baseline", _("baseline")),
@@ -82,6 +112,23 @@ def indicator_chart(indicator, values):
         f"{escape(text)}</text>"
         for css, pos, text_y, text in guides
     )
+    # Each year's target over the days of that year (Jan 1 to Dec 31, within the axis).
+    levels_of_years = "".join(
+        f'<line x1="{x(datetime.date(year, 1, 1).toordinal()):.1f}" '
+        f'x2="{x(datetime.date(year, 12, 31).toordinal()):.1f}" '
+        f'y1="{y(target):.1f}" y2="{y(target):.1f}" class="chart-year-target" {YEAR_TARGET}>'
+        f"<title>{escape(year_label(year, indicator.show(target)))}</title></line>"
+        for year, target in yearly
+    )
+    legend = ""
+    if yearly:
+        legend_y = HEIGHT + LEGEND - 5
+        legend = (
+            f'<line x1="{LEFT}" x2="{LEFT + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+            f'class="chart-year-target" {YEAR_TARGET}></line>'
+            f'<text x="{LEFT + 24}" y="{legend_y}" class="chart-label">'
+            f"{escape(_('target of each year'))}</text>"
+        )
     base = HEIGHT - BOTTOM
     axes = (
         f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}" class="chart-axis"></line>'
@@ -91,17 +138,22 @@ def indicator_chart(indicator, values):
         f'<text x="{LEFT - 4}" y="{base}" text-anchor="end" class="chart-label">'
         f"{escape(indicator.show(low))}</text>"
     )
-    dates = [(points[0][0], values[0].measured_on, "start" if len(points) > 1 else "middle")]
-    if len(points) > 1:
-        dates.append((points[-1][0], values[-1].measured_on, "end"))
+    start_day, end_day = datetime.date.fromordinal(first), datetime.date.fromordinal(last)
+    dates = [(first, start_day, "start" if first != last else "middle")]
+    if first != last:
+        dates.append((last, end_day, "end"))
     axes += "".join(
         f'<text x="{x(day):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" class="chart-label">'
         f"{escape(date_format(day_date, 'd/m/Y'))}</text>"
         for day, day_date, anchor in dates
     )
     return mark_safe(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'role="img" aria-labelledby="{title_id}"><title id="{title_id}">{escape(summary)}</title>'
-        f"{axes}{lines}"
-        f'<polyline points="{polyline}" class="chart-line"></polyline>{dots}</svg>'
+        f"{axes}{lines}{levels_of_years}"
+        f'<polyline points="{polyline}" class="chart-line"></polyline>{dots}{legend}</svg>'
     )
+
+
+def year_label(year, target):
+    return french_spacing(_("target %(year)s: %(target)s")) % {"year": year, "target": target}

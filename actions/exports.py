@@ -1,4 +1,8 @@
-"""The fiches actions of a convention as a spreadsheet: every field, steps and indicators."""
+"""The fiches actions of a convention as a spreadsheet: every field, steps and indicators.
+
+One row a sheet: its indicators are told in one cell (label, baseline with its date and
+source, final target, values), and their targets of each year of the period in one column a
+year ("Cibles 2024": "Places : 104", one line an indicator with a target that year)."""
 
 from django.db.models import Prefetch
 from django.utils.formats import date_format
@@ -45,6 +49,7 @@ class SheetExporter(Exporter):
             _("Target publics"),
             _("Steps"),
             _("Indicators"),
+            *(_("Targets %(year)s") % {"year": year} for year in self.convention.years),
         ]
 
     def sheets(self):
@@ -70,6 +75,8 @@ class SheetExporter(Exporter):
 
     def rows(self):
         for sheet in self.sheets():
+            sheet.convention = self.convention  # read by the indicators' target_for
+            indicators = list(sheet.indicators.all())
             yield [
                 sheet.number,
                 sheet.title,
@@ -89,8 +96,19 @@ class SheetExporter(Exporter):
                 sheet.goals,
                 sheet.target_publics,
                 "\n".join(self.step_text(step) for step in sheet.steps.all()),
-                "\n".join(self.indicator_text(i) for i in sheet.indicators.all()),
+                "\n".join(self.indicator_text(i) for i in indicators),
+                *(self.targets_text(indicators, year) for year in self.convention.years),
             ]
+
+    @staticmethod
+    def targets_text(indicators, year):
+        """The targets of `year`, one line an indicator that has one: "Places : 104"."""
+        return "\n".join(
+            french_spacing(_("%(label)s: %(target)s"))
+            % {"label": indicator.label, "target": indicator.show(target)}
+            for indicator in indicators
+            if (target := indicator.target_for(year)) is not None
+        )
 
     @staticmethod
     def step_text(step):
@@ -108,12 +126,22 @@ class SheetExporter(Exporter):
         values = LIST_SEPARATOR.join(
             format_dated(v.measured_on, indicator.show(v.value)) for v in indicator.values.all()
         )
+        baseline = indicator.show(indicator.baseline)
+        if indicator.baseline_date or indicator.baseline_source:
+            about = (
+                [date_format(indicator.baseline_date, "d/m/Y")] if indicator.baseline_date else []
+            )
+            if indicator.baseline_source:
+                about.append(
+                    french_spacing(_("source: %(source)s")) % {"source": indicator.baseline_source}
+                )
+            baseline = f"{baseline} ({', '.join(about)})"
         return french_spacing(
             _("%(label)s (%(unit)s): baseline %(baseline)s, target %(target)s; values: %(values)s")
         ) % {
             "label": indicator.label,
             "unit": indicator.unit or DASH,
-            "baseline": indicator.show(indicator.baseline),
+            "baseline": baseline,
             "target": indicator.show(indicator.target),
             "values": values or DASH,
         }

@@ -1,3 +1,5 @@
+import decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
@@ -19,7 +21,7 @@ from ctg_portal.formatting import display_name
 from ctg_portal.forms import DateInput, OnceForm, not_in_future
 
 from . import merge
-from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from .models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step, target_text
 
 
 def convention_members(convention, also=None):
@@ -266,6 +268,9 @@ class DecimalsField(forms.TypedChoiceField):
 
 
 class IndicatorForm(forms.ModelForm):
+    """An indicator: its label, kind, baseline (value, date, source), final target and one
+    target per year of the convention's period (`years`), composed into `yearly_targets`."""
+
     decimals = DecimalsField(
         label=capfirst(Indicator._meta.get_field("decimals").verbose_name),
         help_text=Indicator._meta.get_field("decimals").help_text,
@@ -274,15 +279,94 @@ class IndicatorForm(forms.ModelForm):
         required=False,
         initial=Indicator.Decimals.NONE,
     )
+    # Fields added after the form was first used: a post without them (a page opened before,
+    # a merged save from an older base) changes nothing and keeps the indicator's values.
+    kept_when_absent = ("baseline_date", "baseline_source")
 
     class Meta:
         model = Indicator
-        fields = ["label", "unit", "kind", "baseline", "target", "decimals"]
+        fields = [
+            "label",
+            "unit",
+            "kind",
+            "decimals",
+            "baseline",
+            "baseline_date",
+            "baseline_source",
+            "target",
+        ]
         field_classes = {"baseline": FrenchDecimalField, "target": FrenchDecimalField}
+        labels = {"target": _("Final target (end of the period)")}
+        widgets = {"baseline_date": DateInput}
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.yearly_targets or {}
+        self.years = merge.target_years_of(years, stored)
+        for year in self.years:
+            value = stored.get(str(year))
+            self.fields[merge.target_name(year)] = FrenchDecimalField(
+                label=capfirst(_("target %(year)s") % {"year": year}),
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                initial=None if value is None else decimal.Decimal(value),
+            )
+
+    @property
+    def target_fields(self):
+        """The yearly targets' bound fields, in year order (the form lays them out apart)."""
+        return [self[merge.target_name(year)] for year in self.years]
+
+    @property
+    def main_fields(self):
+        """The other visible fields, the deletion box last."""
+        targets = {merge.target_name(year) for year in self.years}
+        return [field for field in self.visible_fields() if field.name not in targets]
+
+    def is_posted(self, name):
+        return self.add_prefix(name) in self.data
 
     def clean_decimals(self):
         decimals = self.cleaned_data.get("decimals")
         return self.instance.decimals if decimals in (None, "") else decimals
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance.yearly_targets or {}
+        for name in self.kept_when_absent:
+            if not self.is_posted(name):
+                cleaned[name] = getattr(self.instance, name)
+        targets = {}
+        for year in self.years:
+            name = merge.target_name(year)
+            value = cleaned.get(name) if self.is_posted(name) else stored.get(str(year))
+            if value is not None:
+                targets[str(year)] = target_text(value)
+        cleaned["yearly_targets"] = targets
+        return cleaned
+
+    def _post_clean(self):
+        if "yearly_targets" in self.cleaned_data:
+            self.instance.yearly_targets = self.cleaned_data["yearly_targets"]
+        super()._post_clean()
+
+    def _update_errors(self, errors):
+        # Indicator.clean refuses a target for a year outside the period: the error is that
+        # year's input's (the form has no field "yearly_targets").
+        if hasattr(errors, "error_dict") and "yearly_targets" in errors.error_dict:
+            by_field = {name: list(items) for name, items in errors.error_dict.items()}
+            messages = by_field.pop("yearly_targets")
+            period = set(self.instance.sheet.convention.years)
+            outside = [
+                merge.target_name(year)
+                for year in self.years
+                if year not in period and str(year) in self.instance.yearly_targets
+            ]
+            for name in outside or [NON_FIELD_ERRORS]:
+                by_field.setdefault(name, []).extend(messages)
+            errors = ValidationError(by_field)
+        super()._update_errors(errors)
 
 
 class SheetRowsFormSet(forms.BaseInlineFormSet):
@@ -309,11 +393,26 @@ StepFormSet = forms.inlineformset_factory(
     can_delete=True,
     **FORMSET_LIMITS,
 )
+
+
+class IndicatorRowsFormSet(SheetRowsFormSet):
+    """The sheet's indicators, each form with the years of the convention's period."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "years": self.instance.convention.years}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # The sheet at hand (its convention loaded): Indicator.clean reads its period.
+        form.instance.sheet = self.instance
+        return form
+
+
 IndicatorFormSet = forms.inlineformset_factory(
     ActionSheet,
     Indicator,
     form=IndicatorForm,
-    formset=SheetRowsFormSet,
+    formset=IndicatorRowsFormSet,
     extra=1,
     can_delete=True,
     **FORMSET_LIMITS,
@@ -460,6 +559,16 @@ def bounded_count(data, key):
         return 0
 
 
+def posted_names(data, section, names):
+    """`names` and the yearly targets the post holds for the rows of `section`."""
+    years = set()
+    for key in data:
+        _prefix, _dash, name = key.rpartition("-")
+        if key.startswith(f"{section}-") and (year := merge.target_year(name)) is not None:
+            years.add(year)
+    return names + [merge.target_name(year) for year in sorted(years)]
+
+
 def without_vanished_rows(data, sheet, base):
     """The POST data without the steps and indicators deleted meanwhile by someone else.
 
@@ -471,6 +580,7 @@ def without_vanished_rows(data, sheet, base):
         return data, revived
     data = data.copy()
     for section, (model, names) in merge.ROWS.items():
+        names = posted_names(data, section, names)
         total = bounded_count(data, f"{section}-TOTAL_FORMS")
         initial = min(bounded_count(data, f"{section}-INITIAL_FORMS"), total)
         seen = base.get(section, {})
@@ -495,9 +605,9 @@ def without_vanished_rows(data, sheet, base):
             if row["DELETE"] and row["DELETE"][0] not in ("", "false", "off"):
                 continue
             before = seen[ids[index]]
+            # A field the post does not hold changes nothing (IndicatorForm.kept_when_absent).
             changed = any(
-                (row[name][0].strip() if row[name] else "") != post_value(before.get(name))
-                for name in names
+                row[name][0].strip() != post_value(before.get(name)) for name in names if row[name]
             )
             if changed:
                 revived += 1

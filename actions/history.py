@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ctg_portal.formatting import (
     DASH,
+    LIST_SEPARATOR,
     display_name,
     format_measure,
     format_moment,
@@ -298,12 +299,41 @@ class SheetHistory:
         return None
 
     def indicator_change(self, old, new, name):
-        fields = ("label", "unit", "kind", "baseline", "target", "decimals")
+        fields = ("label", "unit", "kind", "baseline", "baseline_date", "baseline_source")
+        fields += ("target", "decimals")
+        targets = target_changes(old, new)
         if any(getattr(old, f) != getattr(new, f) for f in fields):
             sentence = _("Indicator “%(name)s” changed (baseline %(baseline)s, target %(target)s)")
-            return french_spacing(sentence) % {
+            text = french_spacing(sentence) % {
                 "name": name,
                 "baseline": format_measure(new.baseline, new.decimals),
                 "target": format_measure(new.target, new.decimals),
             }
+            return LIST_SEPARATOR.join([text, targets]) if targets else text
+        if targets:
+            sentence = _("Indicator “%(name)s” changed (%(targets)s)")
+            return sentence % {"name": name, "targets": targets}
         return None
+
+
+def target_changes(old, new):
+    """The yearly targets changed from record `old` to `new`, told one by one:
+    "cible 2024 : 120 → 150 ; cible 2025 : — → 80" ("" when none changed)."""
+    before, after = old.yearly_targets or {}, new.yearly_targets or {}
+    changes = []
+    for year in sorted(set(before) | set(after)):
+        was, now = as_decimal(before.get(year)), as_decimal(after.get(year))
+        if was != now:
+            changes.append(
+                french_spacing(_("target %(year)s: %(old)s → %(new)s"))
+                % {
+                    "year": year,
+                    "old": format_measure(was, new.decimals),
+                    "new": format_measure(now, new.decimals),
+                }
+            )
+    return LIST_SEPARATOR.join(changes)
+
+
+def as_decimal(value):
+    return None if value in (None, "") else Decimal(str(value))

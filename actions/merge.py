@@ -10,6 +10,8 @@ the user's input (*mine*):
   removals are applied;
 - a step or indicator deleted on one side and changed on the other is kept with the change
   (nothing is lost; it can be deleted again);
+- an indicator's target of each year is one value of its row ("target_2024"), merged like
+  its other fields;
 - what both changed, differently, is a *conflict*: shown side by side with the colleague's
   value and who saved it when, for the user to choose.
 
@@ -27,11 +29,12 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from ctg_portal.formatting import DASH, display_name, format_moment, format_number
 
 from .history import author_name
-from .models import LINK_FIELDS, ActionSheet, Indicator, Step
+from .models import LINK_FIELDS, ActionSheet, Indicator, Step, target_text
 
 # The fields of the edit form that a merge compares; the number never changes once created.
 SHEET_FIELDS = [
@@ -50,9 +53,51 @@ SHEET_FIELDS = [
 ]
 ROWS = {
     "steps": (Step, ["title", "due_on", "done_on"]),
-    "indicators": (Indicator, ["label", "unit", "kind", "decimals", "baseline", "target"]),
+    "indicators": (
+        Indicator,
+        [
+            *("label", "unit", "kind", "decimals"),
+            *("baseline", "baseline_date", "baseline_source", "target"),
+        ],
+    ),
 }
 SALT = "actions.merge.base"
+# An indicator's target for one year, as its form names the input and a merge state the value
+# ("target_2024"): the JSON of `Indicator.yearly_targets`, one value per year.
+TARGET_PREFIX = "target_"
+
+
+def target_name(year: int | str) -> str:
+    return f"{TARGET_PREFIX}{year}"
+
+
+def target_year(name: str) -> int | None:
+    """The year of a yearly target's name, None for another name."""
+    year = name.removeprefix(TARGET_PREFIX)
+    return int(year) if year != name and len(year) == 4 and year.isdigit() else None
+
+
+def target_years(convention, indicators) -> list[int]:
+    """The years an indicator form shows a target for: the convention's period, and any other
+    year one of `indicators` holds a target for (the period was shortened since: shown, so that
+    it can be emptied; Indicator.clean refuses it)."""
+    years = set(convention.years)
+    for indicator in indicators:
+        years.update(target_years_of((), indicator.yearly_targets or {}))
+    return sorted(years)
+
+
+def target_years_of(years, targets: dict[str, Any]) -> list[int]:
+    """`years` and the years of `targets` (an indicator's yearly_targets), in order."""
+    return sorted(set(years) | {int(year) for year in targets if str(year).isdigit()})
+
+
+def row_names(section: str, years: list[int]) -> list[str]:
+    """The names a merge compares for the rows of `section`."""
+    names = ROWS[section][1]
+    if section == "indicators":
+        names = names + [target_name(year) for year in years]
+    return names
 
 
 def normalise(value: Any) -> Any:
@@ -75,7 +120,15 @@ def normalise(value: Any) -> Any:
 
 
 def row_state(row: models.Model, names: list[str]) -> dict[str, Any]:
-    return {name: normalise(getattr(row, row._meta.get_field(name).attname)) for name in names}
+    state = {}
+    for name in names:
+        year = target_year(name)
+        if year is None:
+            state[name] = normalise(getattr(row, row._meta.get_field(name).attname))
+        else:
+            value = (getattr(row, "yearly_targets", None) or {}).get(str(year))
+            state[name] = None if value is None else target_text(value)
+    return state
 
 
 def state_of(sheet: ActionSheet) -> dict[str, Any]:
@@ -89,8 +142,10 @@ def state_of(sheet: ActionSheet) -> dict[str, Any]:
             for name in LINK_FIELDS
         },
     }
-    for section, (model, names) in ROWS.items():
-        rows = model.objects.filter(sheet=sheet).order_by(*model._meta.ordering)
+    for section, (model, _names) in ROWS.items():
+        rows = list(model.objects.filter(sheet=sheet).order_by(*model._meta.ordering))
+        years = target_years(sheet.convention, rows) if section == "indicators" else []
+        names = row_names(section, years)
         state[section] = {str(row.pk): row_state(row, names) for row in rows}
     return state
 
@@ -104,7 +159,8 @@ def state_of_forms(form, formsets: dict[str, Any]) -> dict[str, Any]:
         "links": {name: normalise(data.get(name) or []) for name in LINK_FIELDS},
     }
     for section, formset in formsets.items():
-        names = ROWS[section][1]
+        years = sorted({year for row_form in formset.forms for year in row_form_years(row_form)})
+        names = row_names(section, years)
         existing: dict[str, Any] = {}
         new = []
         for row_form in formset.forms:
@@ -118,6 +174,11 @@ def state_of_forms(form, formsets: dict[str, Any]) -> dict[str, Any]:
         state[section] = existing
         state[f"new_{section}"] = new
     return state
+
+
+def row_form_years(row_form) -> list[int]:
+    """The years a row's form shows a target for (none but an indicator's)."""
+    return list(getattr(row_form, "years", []))
 
 
 def sign(state: dict[str, Any], pending: list[dict[str, Any]] | None = None) -> str:
@@ -218,9 +279,21 @@ def merge(base: dict[str, Any] | None, theirs: dict[str, Any], mine: dict[str, A
             result.links[name] = value
             if clash:
                 result.conflicts.append(Conflict(f"links.{name}", current, wanted))
-    for section, (_model, names) in ROWS.items():
+    for section in ROWS:
+        names = section_names(section, theirs, mine)
         merge_rows(result, section, names, base.get(section) if known else None, theirs, mine)
     return result
+
+
+def section_names(section: str, *states: dict[str, Any]) -> list[str]:
+    """The names the rows of `section` hold in the states: the section's fields, and the
+    yearly targets either side shows (the years of the period, and any other one stored)."""
+    years = set()
+    for state in states:
+        rows = [*state.get(section, {}).values(), *state.get(f"new_{section}", [])]
+        for row in rows:
+            years.update(year for name in row or {} if (year := target_year(name)) is not None)
+    return row_names(section, sorted(years))
 
 
 def merge_rows(result, section, names, base_rows, theirs, mine):
@@ -242,12 +315,13 @@ def merge_rows(result, section, names, base_rows, theirs, mine):
         merged = {"id": row_id}
         for name in names:
             old = base_row.get(name, UNKNOWN) if base_row is not UNKNOWN else UNKNOWN
-            value, clash = pick(old, theirs_row[name], mine_row[name])
+            theirs_value, mine_value = theirs_row.get(name), mine_row.get(name)
+            value, clash = pick(old, theirs_value, mine_value)
             merged[name] = value
             key = f"{section}.{row_id}.{name}"
             if clash:
-                result.conflicts.append(Conflict(key, theirs_row[name], mine_row[name]))
-            elif old is not UNKNOWN and theirs_row[name] != old:
+                result.conflicts.append(Conflict(key, theirs_value, mine_value))
+            elif old is not UNKNOWN and theirs_value != old:
                 result.kept.append(key)
         rows.append(merged)
     for row_id, mine_row in posted.items():
@@ -305,9 +379,17 @@ def describe(conflicts: list[Conflict], theirs: dict[str, Any]) -> None:
     for conflict in conflicts:
         if conflict.section in ROWS:
             model = ROWS[conflict.section][0]
-            model_field = model._meta.get_field(conflict.name)
             row = theirs[conflict.section].get(conflict.row, {})
             title = row.get("title") or row.get("label") or ""
+            year = target_year(conflict.name)
+            if year is not None:
+                conflict.label = f"{capfirst(model._meta.verbose_name)} « {title} » : " + _(
+                    "target %(year)s"
+                ) % {"year": year}
+                conflict.theirs_text = show_target(conflict.theirs)
+                conflict.mine_text = show_target(conflict.mine)
+                continue
+            model_field = model._meta.get_field(conflict.name)
             conflict.label = (
                 f"{capfirst(model._meta.verbose_name)} « {title} » : {model_field.verbose_name}"
             )
@@ -316,6 +398,10 @@ def describe(conflicts: list[Conflict], theirs: dict[str, Any]) -> None:
             conflict.label = str(capfirst(model_field.verbose_name))
         conflict.theirs_text = show(model_field, conflict.theirs)
         conflict.mine_text = show(model_field, conflict.mine)
+
+
+def show_target(value) -> str:
+    return DASH if value in (None, "") else format_number(Decimal(value))
 
 
 def show(model_field, value) -> str:

@@ -2,6 +2,7 @@ import datetime
 import decimal
 import functools
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -346,6 +347,24 @@ class Step(models.Model):
         return self.title
 
 
+def target_text(value):
+    """A yearly target as `Indicator.yearly_targets` holds it: the decimal's plain text,
+    without trailing zeros ("17.5", "120"), so that equal targets are equal texts."""
+    text = format(decimal.Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """One year of an indicator: its target, the last value measured that year, and whether
+    that value reaches the target (None without either)."""
+
+    year: int
+    target: decimal.Decimal | None
+    value: decimal.Decimal | None
+    reached: bool | None
+
+
 def validate_yearly_targets(value):
     """{year: value}: four-digit years, values that are decimals of at most 12 digits before
     the point and 2 after (what the other measures of an indicator hold)."""
@@ -458,6 +477,24 @@ class Indicator(models.Model):
         if self.baseline is not None and target < self.baseline:
             return value <= target
         return value >= target
+
+    @property
+    def has_year_targets(self):
+        return bool(self.yearly_targets)
+
+    def year_results(self, values):
+        """Per year of the convention's period: the year's target (`target_for`), the last of
+        `values` (its IndicatorValues, oldest first) measured that year and whether it reaches
+        the target (`is_reached`: None without a target or a value) — the yearly table of the
+        sheet page."""
+        last = {}
+        for value in values:
+            last[value.measured_on.year] = value.value
+        results = []
+        for year in self.sheet.convention.years:
+            target, measured = self.target_for(year), last.get(year)
+            results.append(YearResult(year, target, measured, self.is_reached(measured, target)))
+        return results
 
     def clean(self):
         super().clean()

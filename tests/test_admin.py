@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from accounts.models import INVITATION_VALIDITY, Invitation
 from actions.models import ActionSheet
+from bilans.models import SheetReview, YearBilan
 from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import CafMembership, Convention
 from documents.models import Document
+from evaluations.models import Evaluation, ObjectiveEvaluation
 
 from .factories import (
     ActionSheetFactory,
@@ -60,6 +62,12 @@ def add_one_of_each(convention):
     )
     Group.objects.create(name="Coordinateurs")
     add_meeting_with_decision(convention, sheet)
+    SheetReview.objects.create(sheet=sheet, year=2024)
+    YearBilan.objects.create(convention=convention, year=2024)
+    evaluation = Evaluation.objects.create(convention=convention, conclusion="Conclusion.")
+    ObjectiveEvaluation.objects.create(
+        evaluation=evaluation, objective=convention.objectives.first(), question="relevance"
+    )
     Document.objects.create(
         convention=convention, title="Diagnostic", date=timezone.localdate(), url="https://a.fr/"
     )

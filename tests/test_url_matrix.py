@@ -11,9 +11,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from . import (
     test_account,
     test_action_sheet_permissions,
+    test_bilans_permissions,
     test_committees_permissions,
     test_dashboard_committees,
     test_documents,
+    test_evaluations_permissions,
     test_funding_permissions,
     test_invitations,
     test_members,
@@ -64,6 +66,7 @@ COVERED_ELSEWHERE = {f"actions:{n}" for n in test_action_sheet_permissions.URL_N
 COVERED_ELSEWHERE |= {"funding:export"}
 # The people pages: members and invitations, the account page and the password reset.
 for module in (
+    test_bilans_permissions,
     test_members,
     test_invitations,
     test_account,
@@ -71,6 +74,7 @@ for module in (
     test_committees_permissions,
     test_dashboard_committees,
     test_documents,
+    test_evaluations_permissions,
 ):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
