@@ -302,3 +302,132 @@ def state_history(review: SheetReview) -> list[StateEntry]:
             entries.append(StateEntry(record.history_date, author_name(record), word, labels[word]))
         previous = record.state
     return entries
+
+
+# --- the year's report (PDF, DOCX, XLSX) -----------------------------------------------------
+
+
+@dataclass
+class SheetReport:
+    """A sheet in the year's report: its review (None: not started), its status and progress
+    on 31/12 (None: it did not exist yet), its steps done in the year and late on 31/12, its
+    indicators against the year's targets."""
+
+    sheet: ActionSheet
+    review: SheetReview | None
+    status: str | None
+    progress: int | None
+    steps_done: int
+    steps_late: int
+    indicators: list[IndicatorLine]
+
+    @property
+    def state(self) -> str:
+        return self.review.state if self.review else ""
+
+    @property
+    def state_label(self) -> str:
+        return str(self.review.get_state_display()) if self.review else pgettext("bilan", "missing")
+
+    @property
+    def status_label(self) -> str:
+        return str(ActionSheet.Status(self.status).label) if self.status else ""
+
+    @property
+    def proposed_status_label(self) -> str:
+        return str(self.review.get_proposed_status_display()) if self.review else ""
+
+
+@dataclass
+class ObjectiveReport:
+    objective: Any
+    sheets: list[SheetReport]
+
+
+@dataclass
+class YearReport:
+    convention: Convention
+    year: int
+    bilan: YearBilan
+    figures: YearFigures
+    objectives: list[ObjectiveReport]
+
+    @property
+    def sheets(self) -> list[SheetReport]:
+        return [sheet for group in self.objectives for sheet in group.sheets]
+
+
+def year_report(convention: Convention, year: int) -> YearReport:
+    """Everything the year's report shows, for every active sheet, in a fixed number of
+    queries: the bilan, the year's figures (`year_figures`), the sheets, their reviews, their
+    records on 31/12, their steps counted, their indicators with their last value of the year."""
+    end = last_day(year)
+    sheets = list(
+        ActionSheet.objects.filter(convention=convention)
+        .active()
+        .select_related("objective")
+        .order_by("objective__number", "number")
+        .only("number", "title", "convention_id", "objective__number", "objective__title")
+    )
+    for sheet in sheets:
+        sheet.convention = convention  # read by the indicators' target_for
+    by_id = {sheet.pk: sheet for sheet in sheets}
+    reviews = {
+        review.sheet_id: review
+        for review in SheetReview.objects.of_year(convention, year).select_related(
+            "validated_by", "validated_meeting"
+        )
+    }
+    then = {
+        sheet_id: (status, progress)
+        for sheet_id, status, progress in records_as_of(
+            year, convention_id=convention.pk
+        ).values_list("id", "status", "progress")
+    }
+    late = Q(due_on__lte=end) & (Q(done_on__isnull=True) | Q(done_on__gt=end))
+    steps = {
+        sheet_id: (done, late_count)
+        for sheet_id, done, late_count in Step.objects.filter(sheet__convention=convention)
+        .order_by()
+        .values("sheet_id")
+        .annotate(done=Count("pk", filter=Q(done_on__year=year)), late=Count("pk", filter=late))
+        .values_list("sheet_id", "done", "late")
+    }
+    indicators: dict[int, list[IndicatorLine]] = {}
+    for indicator in last_values(
+        Indicator.objects.filter(
+            sheet__convention=convention, sheet__archived_at__isnull=True
+        ).order_by("sheet_id", "pk"),
+        year,
+    ):
+        indicator.sheet = by_id[indicator.sheet_id]
+        indicators.setdefault(indicator.sheet_id, []).append(
+            IndicatorLine(
+                indicator,
+                indicator.last_value,
+                indicator.last_measured_on,
+                indicator.target_for(year),
+                indicator_reached(indicator, year),
+            )
+        )
+    groups = []
+    for objective, rows in itertools.groupby(sheets, key=lambda sheet: sheet.objective):
+        group = ObjectiveReport(objective, [])
+        for sheet in rows:
+            status, progress = then.get(sheet.pk, (None, None))
+            done, late_count = steps.get(sheet.pk, (0, 0))
+            group.sheets.append(
+                SheetReport(
+                    sheet,
+                    reviews.get(sheet.pk),
+                    status,
+                    progress,
+                    done,
+                    late_count,
+                    indicators.get(sheet.pk, []),
+                )
+            )
+        groups.append(group)
+    return YearReport(
+        convention, year, bilan_of(convention, year), year_figures(convention, year), groups
+    )

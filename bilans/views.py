@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
+from ctg_portal.exports import export_response
 from ctg_portal.forms import submit_once
 from ctg_portal.http import post_to, posted
 
@@ -83,6 +84,36 @@ def bilan_year(request, slug, year):
         },
         status=status_of(request, conflict),
     )
+
+
+@login_required
+@require_safe
+def report_pdf(request, slug, year):
+    """The year's bilan as a PDF for the COPIL."""
+    access = get_year_for_user_or_404(request, slug, year)
+    from . import reports  # python-docx and WeasyPrint load only for the downloads
+
+    return reports.pdf_response(request, access, year)
+
+
+@login_required
+@require_safe
+def report_docx(request, slug, year):
+    """The year's bilan as an editable Word document."""
+    access = get_year_for_user_or_404(request, slug, year)
+    from . import reports
+
+    return reports.docx_response(access, year)
+
+
+@login_required
+@require_safe
+def report_xlsx(request, slug, year):
+    """The year's reviews as a spreadsheet."""
+    access = get_year_for_user_or_404(request, slug, year)
+    from . import reports
+
+    return export_response(reports.ReviewExporter(access.convention, year), "xlsx")
 
 
 def status_of(request, conflict):

@@ -6,14 +6,14 @@ Both read one context, built from the meeting page's queries: never a second com
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from ctg_portal.docx import add_table, document_bytes, new_document
+from ctg_portal.docx import docx_response as render_docx_response
 from ctg_portal.formatting import DASH, display_name, format_moment, french_spacing
 from ctg_portal.pdf import pdf_response as render_pdf_response
 
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from conventions.perms import ConventionAccess
 
     from .models import Meeting
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def minutes_context(access: ConventionAccess, meeting: Meeting) -> dict:
@@ -67,19 +65,8 @@ def decision_sheets(decision) -> str:
 def build_docx(context: dict) -> bytes:
     """The minutes as a Word document: headings, paragraphs and a table of the decisions,
     with Word's own styles, so that partners rework them as any document."""
-    from docx import Document  # python-docx, only for this download
-    from docx.shared import Cm
-
     convention, meeting = context["convention"], context["meeting"]
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
-    document.core_properties.title = _("Record of decisions — %(meeting)s") % {
-        "meeting": meeting.label
-    }
-    document.core_properties.language = "fr-FR"
+    document = new_document(_("Record of decisions — %(meeting)s") % {"meeting": meeting.label})
 
     document.add_heading(_("Record of decisions"), level=0)
     document.add_paragraph(convention.title)
@@ -117,22 +104,21 @@ def build_docx(context: dict) -> bytes:
     decisions = context["decisions"]
     if decisions:
         headers = [_("No."), _("Decision"), _("Sheets"), _("Owner"), _("Due date"), _("State")]
-        table = document.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        for cell, header in zip(table.rows[0].cells, headers, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(header).bold = True
-        for number, decision in enumerate(decisions, start=1):
-            values = [
-                str(number),
-                decision.text,
-                decision_sheets(decision) or DASH,
-                display_name(decision.owner) if decision.owner_id else DASH,
-                decision.due_on.strftime("%d/%m/%Y") if decision.due_on else DASH,
-                decision.state_label,
-            ]
-            for cell, value in zip(table.add_row().cells, values, strict=True):
-                cell.text = value
+        add_table(
+            document,
+            headers,
+            (
+                [
+                    str(number),
+                    decision.text,
+                    decision_sheets(decision) or DASH,
+                    display_name(decision.owner) if decision.owner_id else DASH,
+                    decision.due_on.strftime("%d/%m/%Y") if decision.due_on else DASH,
+                    decision.state_label,
+                ]
+                for number, decision in enumerate(decisions, start=1)
+            ),
+        )
     else:
         document.add_paragraph(_("No decision recorded."))
 
@@ -141,14 +127,10 @@ def build_docx(context: dict) -> bytes:
         for block in meeting.minutes.split("\n\n"):
             document.add_paragraph(block.strip())
 
-    output = io.BytesIO()
-    document.save(output)
-    return output.getvalue()
+    return document_bytes(document)
 
 
 def docx_response(access: ConventionAccess, meeting: Meeting) -> HttpResponse:
-    response = HttpResponse(build_docx(minutes_context(access, meeting)), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=minutes_filename(meeting, "docx")
+    return render_docx_response(
+        build_docx(minutes_context(access, meeting)), minutes_filename(meeting, "docx")
     )
-    return response

@@ -69,3 +69,30 @@ def bar_chart(chart_id, title, rows, *, maximum=None, formatter=str):
         f'aria-labelledby="{chart_id}-title"><title id="{chart_id}-title">{escape(title)}</title>'
         f"{''.join(parts)}</svg>"
     )
+
+
+# The charts' look as SVG presentation attributes, in black and white, for the PDFs: WeasyPrint
+# draws inline SVG with its own renderer, which reads attributes and the SVG's own <style>
+# (which the CSP forbids in the page) but not the page's stylesheet. In a browser, any rule of
+# static/css/portal.css overrides an attribute: the screen and the browser's print keep their
+# own look. A class whose element already carries these attributes is not listed (an attribute
+# twice is not XML).
+PRINT_ATTRIBUTES = {
+    'class="bar-back"': 'fill="#fff" stroke="#000" stroke-width="0.75"',
+    'class="bar"': 'fill="#495057"',
+    'class="bar-label"': 'font-size="12"',
+    'class="bar-value"': 'font-size="12"',
+    'class="chart-line"': 'fill="none" stroke="#000" stroke-width="2"',
+    'class="chart-dot"': 'fill="#000"',
+    'class="chart-baseline"': 'stroke="#000" stroke-dasharray="4 3"',
+    'class="chart-target"': 'stroke="#000" stroke-dasharray="6 3"',
+    'class="chart-label"': 'font-size="10"',
+}
+
+
+def for_print(svg):
+    """A chart of `ctg_portal.charts` or `actions.charts`, drawn right without the page's CSS
+    (the COPIL printouts, the bilans' reports)."""
+    for css, attributes in PRINT_ATTRIBUTES.items():
+        svg = svg.replace(css, f"{css} {attributes}")
+    return mark_safe(svg)  # the chart's own markup, safe, with literal attributes added

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from conventions.perms import get_convention_access_or_404
+from ctg_portal.exports import export_response
 from ctg_portal.forms import submit_once
 from ctg_portal.http import posted
 
@@ -44,6 +45,36 @@ def evaluation_detail(request, slug):
             "can_edit": opened and can_edit_evaluation(access),
         },
     )
+
+
+@login_required
+@require_safe
+def report_pdf(request, slug):
+    """The evaluation as a PDF, for every member who reads it."""
+    access = get_convention_access_or_404(request, slug)
+    from . import reports  # python-docx and WeasyPrint load only for the downloads
+
+    return reports.pdf_response(request, access)
+
+
+@login_required
+@require_safe
+def report_docx(request, slug):
+    """The evaluation as an editable Word document."""
+    access = get_convention_access_or_404(request, slug)
+    from . import reports
+
+    return reports.docx_response(access)
+
+
+@login_required
+@require_safe
+def report_xlsx(request, slug):
+    """The evaluation's answers as a spreadsheet: one row per objective and question."""
+    access = get_convention_access_or_404(request, slug)
+    from . import reports
+
+    return export_response(reports.AnswerExporter(access.convention), "xlsx")
 
 
 def writable_access(request, slug):

@@ -48,6 +48,12 @@ may hold others, in one transaction: an error writes nothing.
   else under a new random name, its document and records renamed. A restore the database
   refuses removes the files it wrote; with `replace`, the files of the replaced convention no
   restored document uses are removed once the restore is committed.
+- The yearly bilans (each sheet's reviews, with who submitted and validated them and the
+  meeting that approved them; the year's synthesis) and the evaluation (its answers, with the
+  indicators they rest on) are the convention's own too, with their history records (an
+  answer's records with the indicators each held, as a sheet's with its links); the records
+  of a deleted sheet's reviews and of a deleted evaluation's answers are found through the
+  records of their sheet or evaluation, as a deleted meeting's decisions are.
 - Rows are written in bulk, without signals: the restore writes no history record of its own
   and recomputes no field (`created_at` included), and sends no e-mail (`muted`).
 """
@@ -81,6 +87,7 @@ from actions.models import (
     Step,
     link_history_models,
 )
+from bilans.models import SheetReview, YearBilan
 from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import (
     Challenge,
@@ -92,6 +99,7 @@ from conventions.models import (
     StrategicObjective,
 )
 from documents.models import Document
+from evaluations.models import Evaluation, ObjectiveEvaluation
 from funding.models import FundingAmount, FundingLine, Payment, Structure
 
 FORMAT = "ctg-portal-convention"
@@ -143,8 +151,22 @@ def records_of():
         Meeting,
         Decision,
         Document,
+        SheetReview,
+        YearBilan,
+        Evaluation,
+        ObjectiveEvaluation,
     ]
     return {model: model.history.model for model in tracked}
+
+
+def link_records_of():
+    """{tracked model: the models of the rows of links its history records hold} (one row per
+    linked object and record: a sheet's domains, pilots, partners and communes, an evaluation
+    answer's indicators)."""
+    return {
+        ActionSheet: list(link_history_models().values()),
+        ObjectiveEvaluation: [ObjectiveEvaluation.history.model.indicators.model],
+    }
 
 
 def backup_models():
@@ -173,9 +195,13 @@ def backup_models():
         AgendaItem,
         Decision,
         Document,
+        SheetReview,
+        YearBilan,
+        Evaluation,
+        ObjectiveEvaluation,
         records[Convention],
         records[ActionSheet],
-        *link_history_models().values(),
+        *link_records_of()[ActionSheet],
         *(
             records[model]
             for model in (
@@ -187,8 +213,13 @@ def backup_models():
                 Meeting,
                 Decision,
                 Document,
+                SheetReview,
+                YearBilan,
+                Evaluation,
+                ObjectiveEvaluation,
             )
         ),
+        *link_records_of()[ObjectiveEvaluation],
     ]
 
 
@@ -199,6 +230,10 @@ def ordered(queryset):
 def history(convention):
     """[(record model, queryset)]: the convention's history records, in loading order, those of
     objects deleted since included (matched by their former parent)."""
+    # Matched by the records of their evaluation: those of a deleted evaluation too.
+    answer_records = ObjectiveEvaluation.history.filter(
+        evaluation_id__in=Evaluation.history.filter(convention_id=convention.pk).values("id")
+    )
     return [
         (Convention.history.model, Convention.history.filter(id=convention.pk)),
         (ActionSheet.history.model, ActionSheet.history.filter(convention_id=convention.pk)),
@@ -227,6 +262,21 @@ def history(convention):
             ),
         ),
         (Document.history.model, Document.history.filter(convention_id=convention.pk)),
+        # Matched by the records of their sheet: those of a deleted sheet's reviews too.
+        (
+            SheetReview.history.model,
+            SheetReview.history.filter(
+                sheet_id__in=ActionSheet.history.filter(convention_id=convention.pk).values("id")
+            ),
+        ),
+        (YearBilan.history.model, YearBilan.history.filter(convention_id=convention.pk)),
+        (Evaluation.history.model, Evaluation.history.filter(convention_id=convention.pk)),
+        (ObjectiveEvaluation.history.model, answer_records),
+        # The indicators each answer's record rested on.
+        *(
+            (model, model.objects.filter(history__in=answer_records.values("history_id")))
+            for model in link_records_of()[ObjectiveEvaluation]
+        ),
     ]
 
 
@@ -258,6 +308,13 @@ def collect(convention):
         (Decision, Decision.objects.filter(meeting__in=meetings)),
         # The deleted documents too: the admin may still restore them.
         (Document, documents_of(convention)),
+        (SheetReview, SheetReview.objects.filter(sheet__in=sheets)),
+        (YearBilan, YearBilan.objects.filter(convention=convention)),
+        (Evaluation, Evaluation.objects.filter(convention=convention)),
+        (
+            ObjectiveEvaluation,
+            ObjectiveEvaluation.objects.filter(evaluation__convention=convention),
+        ),
         *history(convention),
     ]
     groups = [(model, ordered(queryset)) for model, queryset in groups]
@@ -675,9 +732,9 @@ class Restore:
             return
         for chunk in chunks(ids):
             doomed = records._default_manager.filter(id__in=chunk)
-            if model is ActionSheet:
-                for links in link_history_models().values():
-                    links._default_manager.filter(history__in=doomed.values("history_id")).delete()
+            # The rows of their links name their record without a constraint: removed first.
+            for links in link_records_of().get(model, []):
+                links._default_manager.filter(history__in=doomed.values("history_id")).delete()
             doomed.delete()
 
     def write(self):

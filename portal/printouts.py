@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from actions import queries as sheet_queries
 from actions.charts import indicator_chart
+from ctg_portal.charts import for_print
 
-from .charts import dashboard_charts, for_print
+from .charts import dashboard_charts
 from .dashboard import build_dashboard
 
 # The printout of a sheet shows its latest notes: the committee reads where it stands, the

@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import shutil
+from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
@@ -11,11 +12,15 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from actions.history import SheetHistory
-from actions.models import ActionSheet
+from actions.models import ActionSheet, Indicator
+from bilans.models import SheetReview, YearBilan
+from bilans.queries import state_history
+from bilans.services import reopen_review
 from committees.models import Meeting
 from conventions.models import Convention
 from documents.models import Document
 from documents.services import delete_document
+from evaluations.models import Evaluation, ObjectiveEvaluation
 from funding.reports import funding_table
 from operations.backup import export_convention
 from portal.dashboard import build_dashboard
@@ -107,6 +112,73 @@ def steering(convention):
     return meetings, documents
 
 
+def bilans_told(convention):
+    """The convention's reviews, years' syntheses and evaluation as the pages read them (state
+    history included), without ids; with the records of the answers and the indicators each
+    rested on."""
+    reviews = [
+        (
+            r.sheet.number,
+            r.year,
+            r.state,
+            r.achievements,
+            r.difficulties,
+            r.adjustments,
+            r.proposed_status,
+            r.comment,
+            r.submitted_by and r.submitted_by.username,
+            r.submitted_at,
+            r.validated_by and r.validated_by.username,
+            r.validated_at,
+            r.validated_meeting and r.validated_meeting.label,
+            r.version,
+            [(e.moment, e.author, e.state) for e in state_history(r)],
+        )
+        for r in SheetReview.objects.filter(sheet__convention=convention).order_by(
+            "year", "sheet__number"
+        )
+    ]
+    syntheses = [
+        (b.year, b.synthesis, b.version, [h.history_date for h in b.history.order_by("pk")])
+        for b in YearBilan.objects.filter(convention=convention).order_by("year")
+    ]
+    evaluation = Evaluation.objects.filter(convention=convention).first()
+    if evaluation is None:
+        return reviews, syntheses, None, []
+    # The indicators each record of an answer rested on (one deleted since shown as "?").
+    links = ObjectiveEvaluation.history.model.indicators.model.objects.filter(
+        history__evaluation_id=evaluation.pk
+    )
+    rested = defaultdict(list)
+    for history_id, indicator_id in links.values_list("history_id", "indicator_id"):
+        rested[history_id].append(indicator_id)
+    labels = dict(Indicator.objects.values_list("pk", "label"))
+    answers = [
+        (
+            a.objective.number,
+            a.question,
+            a.rating,
+            a.evidence,
+            a.version,
+            sorted(a.indicators.values_list("label", flat=True)),
+            [
+                (h.history_date, h.rating, sorted(labels.get(i, "?") for i in rested[h.pk]))
+                for h in a.history.order_by("history_date", "history_id")
+            ],
+        )
+        for a in ObjectiveEvaluation.objects.filter(evaluation=evaluation).order_by(
+            "objective__number", "question"
+        )
+    ]
+    evaluation = (
+        evaluation.conclusion,
+        evaluation.recommendations,
+        evaluation.version,
+        evaluation.history.count(),
+    )
+    return reviews, syntheses, evaluation, answers
+
+
 def without_date(text):
     data = json.loads(text)
     data.pop("exported_at")
@@ -132,10 +204,20 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path, media):
             "submission": once(),
         },
     )
+    # A review reopened by the coordinator: its history tells it, the backup carries it.
+    review = SheetReview.objects.get(sheet__convention=seeded, sheet__number=13, year=2024)
+    assert reopen_review(review, review.version, coordinator)
     # A document deleted since (recoverable by the admin): the backup carries it too.
     deleted = Document.objects.get(convention=seeded, funding_year=2024)
     assert delete_document(deleted, coordinator)
     steering_before = steering(seeded)
+    bilans_before = bilans_told(seeded)
+    # The demonstration's bilans and evaluation are there to be carried.
+    assert len(bilans_before[0]) == 16 * 2 + 12 and bilans_before[2] is not None
+    assert any(answer[5] for answer in bilans_before[3])
+    reopened = next(r for r in bilans_before[0] if r[:2] == (13, 2024))
+    assert reopened[2] == "draft"
+    assert [e[2] for e in reopened[-1]] == ["submitted", "validated", "reopened"]
     seeded.refresh_from_db()
     before_figures = figures(seeded)
     told_before = told(seeded)
@@ -166,6 +248,18 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path, media):
         "documents.document",
         "documents.historicaldocument",
     } <= labels
+    assert {
+        "bilans.sheetreview",
+        "bilans.historicalsheetreview",
+        "bilans.yearbilan",
+        "bilans.historicalyearbilan",
+        "evaluations.evaluation",
+        "evaluations.historicalevaluation",
+        "evaluations.objectiveevaluation",
+        "evaluations.historicalobjectiveevaluation",
+        # The indicators each answer's record rested on.
+        "evaluations.historicalobjectiveevaluation_indicators",
+    } <= labels
     # The documents' files in the same JSON file, base64, under their stored names.
     files = {name: base64.b64decode(content) for name, content in data["files"].items()}
     assert len(files) == 2 and all(content.startswith(b"%PDF-") for content in files.values())
@@ -192,6 +286,7 @@ def test_round_trip_is_identical(client, seeded, coordinator, tmp_path, media):
     assert history_after == history_before
     assert told(restored) == told_before
     assert steering(restored) == steering_before
+    assert bilans_told(restored) == bilans_before
     assert Document.all_objects.get(title=deleted.title).is_deleted
     assert not Document.objects.filter(title=deleted.title).exists()
     for name, content in files.items():

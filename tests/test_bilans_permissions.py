@@ -40,6 +40,9 @@ URL_NAMES = {
     "bilans:review",
     "bilans:validate",
     "bilans:reopen",
+    "bilans:report_pdf",
+    "bilans:report_docx",
+    "bilans:report_xlsx",
 }
 
 
@@ -71,6 +74,10 @@ MATRIX = {
     # Posts of forms shown on the review page: a GET goes back to that page.
     "bilans:validate": rule(MANAGERS, 302, 400, back_to_form=True),
     "bilans:reopen": rule(MANAGERS, 302, 400, back_to_form=True),
+    # The year's reports (PDF, Word, spreadsheet): read by every member, never posted to.
+    "bilans:report_pdf": NOT_SERVED,
+    "bilans:report_docx": NOT_SERVED,
+    "bilans:report_xlsx": NOT_SERVED,
 }
 
 
@@ -84,7 +91,7 @@ def target(seeded):
 def url_of(name):
     if name == "bilans:index":
         return reverse(name, args=[SLUG])
-    if name == "bilans:year":
+    if name == "bilans:year" or name.startswith("bilans:report_"):
         return reverse(name, args=[SLUG, 2024])
     return reverse(name, args=[SLUG, 2024, 4])
 

@@ -19,7 +19,14 @@ PERSONAS = ["coordinator", "pilot", "elected", "caf_staff", "outsider", "anonymo
 MANAGERS = {"coordinator", "superuser"}
 READERS = {"pilot", "elected", "caf_staff"}
 
-URL_NAMES = {"evaluations:detail", "evaluations:edit", "evaluations:objective"}
+URL_NAMES = {
+    "evaluations:detail",
+    "evaluations:edit",
+    "evaluations:objective",
+    "evaluations:report_pdf",
+    "evaluations:report_docx",
+    "evaluations:report_xlsx",
+}
 
 # name → {persona: (GET, POST)}. An empty post is refused by the form (400) for a coordinator.
 WRITE = {
@@ -28,12 +35,17 @@ WRITE = {
     **dict.fromkeys(MANAGERS, (200, 400)),
     **dict.fromkeys(READERS, (403, 403)),
 }
+READ = {
+    "anonymous": (302, 302),
+    "outsider": (404, 405),
+    **dict.fromkeys(MANAGERS | READERS, (200, 405)),
+}
 MATRIX = {
-    "evaluations:detail": {
-        "anonymous": (302, 302),
-        "outsider": (404, 405),
-        **dict.fromkeys(MANAGERS | READERS, (200, 405)),
-    },
+    "evaluations:detail": READ,
+    # The evaluation's reports (PDF, Word, spreadsheet): read by every member, never posted to.
+    "evaluations:report_pdf": READ,
+    "evaluations:report_docx": READ,
+    "evaluations:report_xlsx": READ,
     "evaluations:edit": WRITE,
     "evaluations:objective": WRITE,
 }

@@ -13,16 +13,21 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from actions.history import SheetHistory
-from actions.models import ActionSheet
+from actions.models import ActionSheet, Indicator
+from bilans.models import SheetReview, YearBilan
+from bilans.services import reopen_review
 from committees.models import AgendaItem, Decision, Meeting
 from conventions.models import Convention, Membership, Partner, StrategicObjective
 from documents.models import Document
+from evaluations import services as evaluations
+from evaluations.models import ObjectiveEvaluation
 from funding.reports import funding_table
 from operations.backup import backup_models, delete_convention, export_convention
 from portal.dashboard import build_dashboard
 
 from .factories import MembershipFactory, UserFactory
 from .helpers import once, sheet_edit_payload
+from .test_backup import bilans_told
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +39,7 @@ LINKS = [
     *(StrategicObjective._meta.get_field(name) for name in ["challenges", "domains"]),
     *(AgendaItem._meta.get_field(name) for name in ["objectives", "sheets"]),
     Decision._meta.get_field("sheets"),
+    ObjectiveEvaluation._meta.get_field("indicators"),
 ]
 
 
@@ -108,6 +114,11 @@ def lived_in(client, seeded, coordinator, tmp_path):
         },
     )
     client.logout()
+    # The bilans lived in too: a validated review reopened; an indicator an answer rested on
+    # deleted (the answer's records still name it).
+    review = SheetReview.objects.get(sheet__convention=seeded, sheet__number=13, year=2024)
+    assert reopen_review(review, review.version, coordinator)
+    Indicator.objects.get(sheet=seeded.action_sheets.get(number=13)).delete()
     backup = tmp_path / "ctg.json"
     call_command("export_convention", SLUG, str(backup))
     return Convention.objects.get(slug=SLUG), backup
@@ -118,6 +129,8 @@ def test_restore_beside_another_convention(client, lived_in):
     before = counts()
     told = histories(seeded)
     seen = figures(seeded)
+    bilans = bilans_told(seeded)
+    assert "?" in str(bilans[3])  # a record of an answer names the deleted indicator
     # The seed convention becomes another one: every id of the backup is then taken.
     Convention.objects.filter(pk=seeded.pk).update(slug="autre-ctg", title="Une autre CTG")
     other = Convention.objects.get(slug="autre-ctg")
@@ -141,6 +154,7 @@ def test_restore_beside_another_convention(client, lived_in):
     assert seen[0] == 16 and seen[3] == [241801] * 3
     assert restored.funding_lines.count() == 9
     assert histories(restored) == told
+    assert bilans_told(restored) == bilans == bilans_told(other)
     assert any(
         c.label == "Pilotes" for _n, _c, entries in told for _w, _a, cs in entries for c in cs
     )
@@ -174,6 +188,7 @@ def test_restore_into_another_portal(lived_in):
     seeded, backup = lived_in
     seen = figures(seeded)
     told = histories(seeded)
+    bilans = bilans_told(seeded)
     backed_up = json.loads(backup.read_text(encoding="utf-8"))["objects"]
     call_command("flush", interactive=False, verbosity=0)
     # Users first: every user id of the backup is someone else's here.
@@ -196,6 +211,7 @@ def test_restore_into_another_portal(lived_in):
     restored = Convention.objects.get(slug=SLUG)
     assert figures(restored) == seen
     assert histories(restored) == told
+    assert bilans_told(restored) == bilans
     assert without_date(export_convention(other)) == other_backup
     assert Partner.objects.count() == partners
     epci = Partner.objects.get(siren="248100745")
@@ -219,6 +235,7 @@ def test_restore_after_deletion(lived_in):
     before = counts()
     told = histories(seeded)
     seen = figures(seeded)
+    bilans = bilans_told(seeded)
     pk = seeded.pk
 
     # As a coordinator deleting it by mistake in the admin would (convention.delete() alone
@@ -251,6 +268,7 @@ def test_restore_after_deletion(lived_in):
     assert without_date(export_convention(restored)) == expected
     assert figures(restored) == seen
     assert histories(restored) == told
+    assert bilans_told(restored) == bilans
     assert restored.action_sheets.count() == 16
     elected = User.objects.get(username="elu")
     assert elected.password == password and not elected.is_staff
@@ -277,10 +295,16 @@ def test_replace_after_confirmation(client, lived_in, coordinator):
     at_backup = counts()
     told = histories(seeded)
     seen = figures(seeded)
+    bilans = bilans_told(seeded)
     # Changed after the backup: replacing brings the convention back to it.
     client.force_login(coordinator)
     sheet = seeded.action_sheets.get(number=4)
     client.post(reverse("actions:edit", args=[SLUG, 4]), sheet_edit_payload(sheet, progress=80))
+    review = SheetReview.objects.filter(sheet__convention=seeded, year=2023).first()
+    assert reopen_review(review, review.version, coordinator)
+    YearBilan.objects.filter(convention=seeded).delete()
+    evaluations.save_conclusion(seeded, "Réécrite après la sauvegarde", "", 2, coordinator)
+    assert bilans_told(seeded) != bilans
     changed = counts()
     assert changed != at_backup
 
@@ -301,6 +325,7 @@ def test_replace_after_confirmation(client, lived_in, coordinator):
     assert counts() == at_backup
     assert figures(restored) == seen
     assert histories(restored) == told
+    assert bilans_told(restored) == bilans
 
 
 def test_replace_without_input_twice(lived_in):
@@ -328,6 +353,7 @@ def test_replace_of_a_copy_is_idempotent(lived_in):
     assert counts() == copied
     restored = Convention.objects.get(slug=SLUG)
     assert histories(restored) == histories(Convention.objects.get(slug="autre-ctg"))
+    assert bilans_told(restored) == bilans_told(Convention.objects.get(slug="autre-ctg"))
 
 
 def test_a_failure_writes_nothing(lived_in, tmp_path):

@@ -299,3 +299,149 @@ def test_seed_demo_steering_pages_open(client, seeded, media):
         assert response.status_code == 200, meeting
     response = client.get(reverse("documents:list", args=[slug]))
     assert "Justificatif des versements 2024" in response.content.decode()
+
+
+# --- the demonstration's bilans and evaluation -------------------------------------------------
+
+
+def demo_bilans_counts(convention):
+    from bilans.models import SheetReview, YearBilan
+    from evaluations.models import Evaluation, ObjectiveEvaluation
+
+    return (
+        sorted(
+            SheetReview.objects.filter(sheet__convention=convention)
+            .values_list("year", "state")
+            .distinct()
+        ),
+        SheetReview.objects.filter(sheet__convention=convention).count(),
+        SheetReview.history.count(),
+        YearBilan.objects.filter(convention=convention).count(),
+        Evaluation.objects.filter(convention=convention).count(),
+        ObjectiveEvaluation.objects.filter(evaluation__convention=convention).count(),
+        ObjectiveEvaluation.history.count(),
+        ActionSheet.history.filter(convention=convention).count(),
+    )
+
+
+def test_seed_demo_bilans(seeded, media, capsys):
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from bilans.models import SheetReview, YearBilan
+    from bilans.queries import sheet_year, year_figures
+    from evaluations.models import Evaluation
+
+    call_command("seed_demo", "--force")
+    out = capsys.readouterr().out
+    assert (
+        "Bilans de démonstration ajoutés : 32 bilans de fiche validés (2023 et 2024), "
+        "6 bilans de fiche 2025 soumis et 6 en brouillon, 2 synthèses annuelles." in out
+    )
+    assert "Évaluation de démonstration commencée : 8 réponses" in out
+    reviews = SheetReview.objects.filter(sheet__convention=seeded)
+    assert Counter(reviews.values_list("year", "state")) == {
+        (2023, "validated"): 16,
+        (2024, "validated"): 16,
+        (2025, "submitted"): 6,
+        (2025, "draft"): 6,
+    }
+    # Every sheet has its validated reviews of 2023 and 2024, written in full, validated by
+    # the coordinator; those of 2024 name the annual COPIL that approved them.
+    for year in (2023, 2024):
+        validated = reviews.filter(year=year)
+        assert sorted(validated.values_list("sheet__number", flat=True)) == list(range(1, 17))
+        assert not validated.filter(achievements="").exists()
+        assert not validated.filter(difficulties="").exists()
+        assert not validated.filter(adjustments="").exists()
+        assert not validated.filter(proposed_status="").exists()
+        assert set(validated.values_list("validated_by__username", flat=True)) == {"coordination"}
+        assert set(validated.values_list("version", flat=True)) == {3}
+    assert {r.validated_meeting.label for r in reviews.filter(year=2024)} == {"COPIL du 21/11/2024"}
+    # The pilot wrote and submitted the reviews of the sheets they pilot.
+    review = reviews.get(sheet__number=2, year=2024)
+    assert review.submitted_by.username == "pilote"
+    assert [
+        (h.state, h.history_user.username) for h in review.history.order_by("history_date")
+    ] == [
+        ("draft", "pilote"),
+        ("submitted", "pilote"),
+        ("validated", "coordination"),
+    ]
+    assert all(h.history_date <= timezone.now() for h in SheetReview.history.all())
+    # 2025 is under way: a few sheets have no review yet.
+    missing = set(range(1, 17)) - set(
+        reviews.filter(year=2025).values_list("sheet__number", flat=True)
+    )
+    assert missing == {4, 11, 12, 14}
+    assert not reviews.filter(year=2025, state="validated").exists()
+    syntheses = YearBilan.objects.filter(convention=seeded).order_by("year")
+    assert [b.year for b in syntheses] == [2023, 2024]
+    assert all(len(b.synthesis) > 200 for b in syntheses)
+    # The evaluation is begun: some objectives rated with evidence and indicators.
+    evaluation = Evaluation.objects.get(convention=seeded)
+    assert evaluation.conclusion and not evaluation.recommendations
+    answers = evaluation.answers.all()
+    assert sorted({a.objective.number for a in answers}) == [1, 4, 5]
+    assert all(a.rating and a.evidence for a in answers)
+    assert sorted(
+        answers.filter(indicators__isnull=False).values_list("indicators__sheet__number", flat=True)
+    ) == [1, 10, 13]
+    # The indicators have their baseline and yearly targets.
+    indicator = seeded.action_sheets.get(number=10).indicators.get()
+    assert indicator.yearly_targets == {"2023": "30", "2024": "80", "2025": "120"}
+    assert indicator.baseline_date and indicator.baseline_source
+    # The figures "as of 31/12", from the history, show each year as it was.
+    statuses = {
+        year: {label: n for label, n in year_figures(seeded, year).statuses if n}
+        for year in (2023, 2024, 2025)
+    }
+    assert statuses[2023] == {"à lancer": 2, "en cours": 13, "réalisée": 1}
+    assert statuses[2024] == {
+        "à lancer": 2,
+        "en cours": 8,
+        "réalisée": 3,
+        "en pause": 1,
+        "bloquée": 1,
+        "abandonnée": 1,
+    }
+    tally = year_figures(seeded, 2024).indicators
+    assert (tally.reached, tally.not_reached, tally.no_value) == (2, 1, 0)
+    sheet = seeded.action_sheets.get(number=3)
+    assert (sheet_year(sheet, 2023).record.status, sheet_year(sheet, 2023).record.progress) == (
+        "in_progress",
+        50,
+    )
+    assert sheet_year(sheet, 2024).record.status == "done"
+    # The sheets' histories read in order: created at the signature, then year by year.
+    for sheet in seeded.action_sheets.all():
+        records = list(sheet.history.order_by("history_date", "history_id"))
+        assert records[0].history_type == "+"
+        assert records[0].history_date.date() == seeded.signed_on
+        assert all(r.history_date <= timezone.now() for r in records)
+
+
+def test_seed_demo_bilans_twice_adds_nothing(seeded, media, capsys):
+    call_command("seed_demo", "--force")
+    before = demo_bilans_counts(seeded)
+    assert before[1] == 44 and before[3:6] == (2, 1, 8)
+    call_command("seed_demo", "--force")
+    assert "Bilans de démonstration déjà présents" in capsys.readouterr().out
+    assert demo_bilans_counts(seeded) == before
+
+
+def test_seed_demo_bilans_pages_open(client, seeded, media):
+    """The demonstration's bilans and evaluation open for its coordinator, with its texts."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    client.force_login(get_user_model().objects.get(username="coordination"))
+    slug = seeded.slug
+    page = client.get(reverse("bilans:year", args=[slug, 2024])).content.decode()
+    assert "Deuxième année" in page
+    page = client.get(reverse("bilans:review", args=[slug, 2023, 6])).content.decode()
+    assert "questionnaire rempli par 140" in page
+    page = client.get(reverse("evaluations:detail", args=[slug])).content.decode()
+    assert "82 seniors ont participé" in page

@@ -13,10 +13,10 @@ number, the query's keys for any query), from the convention's pages. On each pa
 
 and the Nu HTML checker reads every page received (the autouse fixture of conftest.py).
 
-Left out: logging out (a POST), exports and PDFs (files, not pages), POST-only URLs (no link
-leads to one), and the back-office past its index (Django's own pages: the superuser visits
-/admin/ and follows none of its links). The funding pages are crawled in their own tests,
-skipped while FUNDING_PENDING is true.
+Left out: logging out (a POST), exports, PDFs and Word and spreadsheet reports (files, not
+pages), POST-only URLs (no link leads to one), and the back-office past its index (Django's
+own pages: the superuser visits /admin/ and follows none of its links). The funding pages are
+crawled in their own tests, skipped while FUNDING_PENDING is true.
 
 The convention carries the demonstration data (`operations.demo`), as on a demo portal: its
 banner, steps to mark done, notes, indicator values.
@@ -104,7 +104,7 @@ def left_out(path, *, superuser):
         return None if superuser and path == "/admin/" else "back-office"
     if path.startswith(("/deconnexion/", "/static/")):
         return "not a page"
-    if re.search(r"/export\.\w+$|\.(pdf|docx)$", path):
+    if re.search(r"/export\.\w+$|\.(pdf|docx|xlsx|ods|csv)$", path):
         return "a file"
     return None
 

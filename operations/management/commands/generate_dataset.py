@@ -8,11 +8,16 @@ indicators, values and notes, 9 funding lines each with yearly amounts and payme
 per convention, and per CAF two CAF-level members who read all of that CAF's conventions: a
 manager (`<prefix>-caf-<k>`, who also manages their funding) and a staff member
 (`<prefix>-caf-<k>-agent`); --meetings meetings per convention (4 by default) with their
-attendance, agenda and two decisions each, and two link documents per convention.
+attendance, agenda and two decisions each, and two link documents per convention; unless
+--no-bilans, the yearly reviews of every sheet for each begun year (validated for the years
+ended, under way for the current one), the syntheses of the years ended and, once the
+convention's last year has come, an evaluation with a few answers. --sheets N gives every
+convention N sheets (a 300-sheet convention's bilan: `--conventions 1 --sheets 300`).
 Deterministic for a given --seed. Every user's password is --password (default
 "bench-password"). Bulk data: no e-mail goes out (`muted`).
 """
 
+import argparse
 import datetime
 import random
 import time
@@ -28,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.notifications import muted
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
+from bilans.models import SheetReview, YearBilan
 from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import (
     CafMembership,
@@ -42,6 +48,8 @@ from conventions.models import (
 from conventions.validators import luhn_ok
 from ctg_portal.formatting import LIST_SEPARATOR, format_number, french_spacing
 from documents.models import Document
+from evaluations.models import Evaluation, ObjectiveEvaluation, Question
+from evaluations.perms import is_open
 from funding.models import FundingAmount, FundingLine, Payment, Structure
 from operations.commands import FrenchCommand
 
@@ -101,6 +109,18 @@ class Command(FrenchCommand):
             default=MEETINGS,
             help=_("meetings per convention, each with its decisions (0: none)"),
         )
+        parser.add_argument(
+            "--sheets",
+            type=int,
+            default=None,
+            help=_("sheets per convention (default: 12 to 50, 16 on average)"),
+        )
+        parser.add_argument(
+            "--bilans",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=_("the sheets' yearly reviews, the years' syntheses and the evaluations"),
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -111,6 +131,8 @@ class Command(FrenchCommand):
             password=options["password"],
             prefix=options["prefix"],
             meetings=options["meetings"],
+            sheets=options["sheets"],
+            bilans=options["bilans"],
         )
         elapsed = time.monotonic() - started
         # "Name: count" pairs: the names are the models' plurals, whatever the count.
@@ -134,13 +156,15 @@ def generate(
     password="bench-password",
     prefix="gen",
     meetings=MEETINGS,
+    sheets=None,
+    bilans=True,
 ):
     """Create the dataset in one transaction, no e-mail sent; returns {model plural: count}."""
     with muted(), transaction.atomic():
-        return _generate(n_conventions, cafs, seed, password, prefix, meetings)
+        return _generate(n_conventions, cafs, seed, password, prefix, meetings, sheets, bilans)
 
 
-def _generate(n_conventions, cafs, seed, password, prefix, meetings):
+def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count, bilans):
     rng = random.Random(seed)
     # Nothing is dated after today: the forms refuse future dates for what is done or paid.
     today = timezone.localdate()
@@ -291,7 +315,7 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings):
     sheets = []
     sheet_convention = []
     for i, c in enumerate(conventions):
-        count = min(50, max(12, int(rng.gauss(16, 4))))
+        count = sheet_count or min(50, max(12, int(rng.gauss(16, 4))))
         for number in range(1, count + 1):
             status = rng.choice(STATUSES)
             start = datetime.date(c.start_year, rng.randint(1, 12), 1)
@@ -336,13 +360,22 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings):
             steps.append(
                 Step(sheet=sheet, title=f"Étape {k + 1}", due_on=due, done_on=done, position=k + 1)
             )
+        baseline, target = rng.randint(0, 50), rng.randint(50, 200)
+        years = list(c.years)
         indicators.append(
             Indicator(
                 sheet=sheet,
                 label="Familles accompagnées",
                 unit="familles",
-                baseline=Decimal(rng.randint(0, 50)),
-                target=Decimal(rng.randint(50, 200)),
+                baseline=Decimal(baseline),
+                baseline_date=datetime.date(c.start_year - 1, 12, 31),
+                baseline_source="Diagnostic de la convention",
+                target=Decimal(target),
+                # From the baseline to the final target, evenly, year by year.
+                yearly_targets={
+                    str(year): str(baseline + (target - baseline) * (k + 1) // len(years))
+                    for k, year in enumerate(years)
+                },
                 decimals=Indicator.Decimals.NONE,  # a count
             )
         )
@@ -432,7 +465,118 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings):
     add_steering(
         conventions, sheets, sheet_convention, objectives, users, caf_of, meetings, rng, bulk
     )
+    if bilans:
+        add_bilans(conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk)
     return counts
+
+
+def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk):
+    """The bilans of each convention, in bulk like the rest (no record of their own):
+
+    - one history record of each sheet, its creation at the convention's signature, so that
+      the bilans' figures "as of 31/12" (read from the history) have the sheets to count;
+    - a review of every sheet for each year begun: validated for the years ended (written and
+      submitted by a pilot in January, validated by the coordinator at the end of January),
+      a draft, a submitted review or none yet for the current year;
+    - the coordinator's synthesis of each year ended;
+    - once the convention's last year has come, its evaluation: the conclusion begun, and the
+      first two objectives rated on relevance and effectiveness, the latter resting on the
+      indicator of the objective's first sheet.
+    """
+    now = timezone.now()
+    today = timezone.localdate()
+
+    def moment(day, hour):
+        return min(now, timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))))
+
+    for n, sheet in enumerate(sheets):
+        sheet._history_date = moment(conventions[sheet_convention[n]].signed_on, 10)
+    ActionSheet.history.bulk_history_create(sheets, batch_size=BATCH)
+    for sheet in sheets:
+        del sheet._history_date
+
+    reviews = []
+    for n, sheet in enumerate(sheets):
+        i = sheet_convention[n]
+        c = conventions[i]
+        writer, coordinator = users[i * 5 + 1 + sheet.number % 2], users[i * 5]
+        for year in range(c.start_year, min(c.end_year, today.year) + 1):
+            review = SheetReview(
+                sheet=sheet,
+                year=year,
+                achievements=f"Réalisations {year} de la fiche {sheet.number}.",
+                difficulties="Difficultés de recrutement et de calendrier.",
+                adjustments="Poursuivre l’action l’an prochain.",
+                proposed_status=sheet.status,
+            )
+            if year < today.year:
+                review.state = SheetReview.State.VALIDATED
+                review.submitted_by = writer
+                review.submitted_at = moment(datetime.date(year + 1, 1, 15), 10)
+                review.validated_by = coordinator
+                review.validated_at = moment(datetime.date(year + 1, 1, 31), 16)
+                review.version = 3
+            else:
+                state = rng.choice(["draft", "submitted", None])
+                if state is None:
+                    continue
+                review.state = state
+                if state == SheetReview.State.SUBMITTED:
+                    review.submitted_by, review.submitted_at = writer, now
+                    review.version = 2
+            reviews.append(review)
+    bulk(SheetReview, reviews)
+    bulk(
+        YearBilan,
+        [
+            YearBilan(
+                convention=c,
+                year=year,
+                synthesis=f"Synthèse de l’année {year} de la {c.title} : les fiches avancent.",
+            )
+            for c in conventions
+            for year in range(c.start_year, min(c.end_year + 1, today.year))
+        ],
+    )
+    evaluated = [(i, c) for i, c in enumerate(conventions) if is_open(c, today)]
+    evaluations = bulk(
+        Evaluation,
+        [
+            Evaluation(
+                convention=c,
+                conclusion=f"La {c.title} a structuré l’action sociale du territoire.",
+            )
+            for _i, c in evaluated
+        ],
+    )
+    first_indicator = {}  # (convention index, objective index): its first sheet's indicator
+    for n, indicator in enumerate(indicators):
+        key = (sheet_convention[n], (sheets[n].number - 1) % 7)
+        first_indicator.setdefault(key, indicator)
+    answers, rested = [], []
+    for evaluation, (i, _c) in zip(evaluations, evaluated, strict=True):
+        for k in range(2):
+            for question in (Question.RELEVANCE, Question.EFFECTIVENESS):
+                answers.append(
+                    ObjectiveEvaluation(
+                        evaluation=evaluation,
+                        objective=objectives[i * 7 + k],
+                        question=question,
+                        rating=rng.randint(1, 4),
+                        evidence=f"Constats de l’objectif {k + 1} sur la période.",
+                    )
+                )
+                indicator = first_indicator.get((i, k))
+                rested.append(indicator if question == Question.EFFECTIVENESS else None)
+    answers = bulk(ObjectiveEvaluation, answers)
+    bulk_links(
+        ObjectiveEvaluation.indicators.through,
+        [
+            {"objectiveevaluation": answer, "indicator": indicator}
+            for answer, indicator in zip(answers, rested, strict=True)
+            if indicator is not None
+        ],
+    )
 
 
 def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_of, n, rng, bulk):

@@ -10,7 +10,14 @@ from actions.models import ActionSheet
 from conventions.models import CafMembership, Convention, Membership
 from operations import seed
 from operations.commands import FrenchCommand
-from operations.demo import add_demo_progress, add_demo_steering
+from operations.demo import (
+    LAUNCH,
+    add_demo_bilans,
+    add_demo_progress,
+    add_demo_steering,
+    demo_moment,
+    past,
+)
 from operations.seeding import attach_seed_caf
 
 # Written in README.md; for demonstrations only.
@@ -93,6 +100,8 @@ class Command(FrenchCommand):
                 for sheet in ActionSheet.objects.filter(
                     convention=convention, number__in=PILOT_SHEETS
                 ):
+                    # The launch COPIL named the pilots: the sheet's history says so then.
+                    sheet._history_date = past(demo_moment(*LAUNCH))
                     sheet.pilots.add(user)
         if created:
             self.stdout.write(
@@ -132,3 +141,43 @@ class Command(FrenchCommand):
             )
         else:
             self.stdout.write(_("Demonstration steering already present: nothing changed."))
+        bilans = add_demo_bilans(convention, coordinator)
+        if bilans.targets:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    ngettext(
+                        "Baseline and yearly targets given to %(count)s demonstration indicator.",
+                        "Baseline and yearly targets given to %(count)s demonstration indicators.",
+                        bilans.targets,
+                    )
+                    % {"count": bilans.targets}
+                )
+            )
+        if bilans.validated or bilans.submitted or bilans.drafts:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Demonstration bilans added: %(validated)s validated reviews (2023 and "
+                        "2024), %(submitted)s submitted and %(drafts)s draft reviews of 2025, "
+                        "%(syntheses)s syntheses of the year."
+                    )
+                    % {
+                        "validated": bilans.validated,
+                        "submitted": bilans.submitted,
+                        "drafts": bilans.drafts,
+                        "syntheses": bilans.syntheses,
+                    }
+                )
+            )
+            if bilans.answers:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        _(
+                            "Demonstration evaluation begun: %(answers)s answers to the "
+                            "evaluation questions and the start of the conclusion."
+                        )
+                        % {"answers": bilans.answers}
+                    )
+                )
+        else:
+            self.stdout.write(_("Demonstration bilans already present: nothing changed."))
