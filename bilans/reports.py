@@ -8,6 +8,7 @@ reviews, for every sheet in a fixed number of queries — never a second computa
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import pgettext
 
 from ctg_portal import docx as word
 from ctg_portal.charts import bar_chart, for_print
-from ctg_portal.exports import INTEGER, PERCENT, Exporter
+from ctg_portal.exports import DATE, INTEGER, PERCENT, Exporter
 from ctg_portal.formatting import DASH, NBSP, display_name, format_euros, french_spacing
 
 from . import queries
@@ -300,9 +301,16 @@ class ReviewExporter(Exporter):
             _("Status proposed for next year"),
         ]
 
+    @cached_property
+    def report(self) -> queries.YearReport:
+        return queries.year_report(self.convention, self.year)
+
+    def worksheets(self):
+        """The reviews, then the indicators against the year's targets: one workbook."""
+        return [self, IndicatorExporter(self)]
+
     def rows(self):
-        report = queries.year_report(self.convention, self.year)
-        for sheet in report.sheets:
+        for sheet in self.report.sheets:
             review = sheet.review
             objective = sheet.sheet.objective
             yield [
@@ -317,3 +325,45 @@ class ReviewExporter(Exporter):
                 review.adjustments if review else "",
                 sheet.proposed_status_label.capitalize(),
             ]
+
+
+class IndicatorExporter(Exporter):
+    """The bilan's second worksheet: one row an indicator of the year's sheets — its sheet, label
+    and unit, baseline, the year's target, the year's last value and its date, reached or not."""
+
+    kinds = {0: INTEGER, 7: DATE}
+
+    def __init__(self, reviews: ReviewExporter):
+        self.reviews = reviews
+        self.title = pgettext("bilan", "Indicators")
+        self.stem = reviews.stem
+
+    def header(self):
+        year = self.reviews.year
+        return [
+            _("Sheet No."),
+            _("Sheet"),
+            _("Indicator"),
+            _("Unit"),
+            pgettext("evaluation", "Baseline"),
+            _("Target set for %(year)s") % {"year": year},
+            _("Last value of %(year)s") % {"year": year},
+            _("Measured on"),
+            _("Result"),
+        ]
+
+    def rows(self):
+        for sheet in self.reviews.report.sheets:
+            for line in sheet.indicators:
+                indicator = line.indicator
+                yield [
+                    sheet.sheet.number,
+                    sheet.sheet.title,
+                    indicator.label,
+                    indicator.unit,
+                    indicator.show(indicator.baseline) if indicator.baseline is not None else "",
+                    indicator.show(line.target) if line.target is not None else "",
+                    indicator.show(line.value) if line.value is not None else "",
+                    line.measured_on,
+                    result_of(line).capitalize(),
+                ]

@@ -126,6 +126,11 @@ class Exporter:
     def filename(self, extension):
         return f"{self.stem}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
+    def worksheets(self):
+        """The exporters of a workbook's worksheets, this one first: an exporter may add
+        others (XLSX only; CSV and ODS hold this one)."""
+        return [self]
+
 
 # --- CSV ---------------------------------------------------------------------------------
 
@@ -378,6 +383,8 @@ def xlsx_number(kind, value):
 
 
 def xlsx_bytes(exporter):
+    """The workbook of `exporter`: one worksheet per exporter of `exporter.worksheets()` (its own
+    first, then those it adds, e.g. a bilan's indicators beside its reviews)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -388,12 +395,19 @@ def xlsx_bytes(exporter):
         buffer,
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
     )
-    sheet = workbook.add_worksheet(exporter.title[:31], plain_formulas_worksheet())
     formats = XlsxFormats(workbook)
-    layout = Layout(exporter)
     header_format = workbook.add_format(
         {"bold": True, "valign": "top", "text_wrap": True, "bottom": 1}
     )
+    for part in exporter.worksheets():
+        write_xlsx_sheet(workbook, formats, header_format, part)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def write_xlsx_sheet(workbook, formats, header_format, exporter):
+    sheet = workbook.add_worksheet(exporter.title[:31], plain_formulas_worksheet())
+    layout = Layout(exporter)
     for index, column in enumerate(layout.columns):
         if isinstance(column.title, str):
             sheet.write_string(0, index, neutralise(column.title), header_format)
@@ -431,8 +445,6 @@ def xlsx_bytes(exporter):
     sheet.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
     sheet.repeat_rows(0)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    workbook.close()
-    return buffer.getvalue()
 
 
 # --- ODS ---------------------------------------------------------------------------------

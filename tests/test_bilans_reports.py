@@ -219,6 +219,25 @@ def test_xlsx(client, seeded, caf_staff, bilan):
     [draft] = [row for row in rows if row[1] == 1]
     assert draft[3] == "Brouillon" and draft[6] == "Brouillon de la fiche 1."
     assert next(row for row in rows if row[1] == 2)[3] == "Manquant"
+    # The second worksheet: the indicators against the year's targets.
+    assert workbook.sheetnames == ["Bilan 2024", "Indicateurs"]
+    indicators = list(workbook["Indicateurs"].iter_rows(values_only=True))
+    assert indicators[0] == (
+        "N° de fiche",
+        "Fiche",
+        "Indicateur",
+        "Unité",
+        "Valeur de référence",
+        "Cible fixée pour 2024",
+        "Dernière valeur de 2024",
+        "Mesurée le",
+        "Résultat",
+    )
+    [families] = [row for row in indicators[1:] if row[2] == "Familles accueillies"]
+    assert families[:2] == (4, bilan.title)
+    assert families[3:7] == ("familles", "12", "20", "25")
+    assert families[7].date() == datetime.date(2024, 9, 1)
+    assert families[8] == "Atteint"
 
 
 def test_year_page_links_to_the_reports(client, seeded, elected):
