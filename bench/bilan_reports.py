@@ -10,7 +10,8 @@ one generated convention of N sheets with its reviews (`generate_dataset --conve
 `--repeat` times (best time kept) from the reports' own code (bilans.reports), counts the
 PDF's pages with pdfinfo and the queries of one build, then measures the peak of the memory
 allocated while building each document once more (tracemalloc, which slows that run down).
-`--keep` reuses the database of a previous run.
+`--keep` reuses the database of a previous run. The Word document's pages are counted as
+LibreOffice lays it out (when `soffice` is installed).
 """
 
 import argparse
@@ -89,6 +90,23 @@ def pdf_pages(content):
     return int(next(line for line in info.stdout.splitlines() if line.startswith("Pages:"))[6:])
 
 
+def docx_pages(content):
+    """The pages of the Word document as LibreOffice lays it out (headless, converted to PDF),
+    or None without LibreOffice: Word itself may break the pages a little differently."""
+    if shutil.which("soffice") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "bilan.docx"
+        source.write_bytes(content)
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", folder, str(source)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        return pdf_pages((Path(folder) / "bilan.pdf").read_bytes())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slug", help="the convention (default: the demo, or the generated one)")
@@ -140,7 +158,11 @@ def main():
         build()
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        pages = f"{pdf_pages(content)} pages" if name == "PDF" else "pages: counted by Word"
+        if name == "PDF":
+            pages = f"{pdf_pages(content)} pages"
+        else:
+            count = docx_pages(content)
+            pages = "pages: no LibreOffice" if count is None else f"{count} pages (LibreOffice)"
         print(
             f"{name:5} {pages}, {len(content) / 1024:.0f} KiB, best {min(times):.2f} s "
             f"of {args.repeat}, {len(queries)} queries, peak {peak / 2**20:.0f} MiB allocated"
