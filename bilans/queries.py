@@ -213,6 +213,17 @@ class IndicatorLine:
     target: Decimal | None
     reached: bool | None
 
+    @classmethod
+    def of(cls, indicator: Any, year: int) -> IndicatorLine:
+        """An indicator of `last_values` against its target for `year`."""
+        return cls(
+            indicator,
+            indicator.last_value,
+            indicator.last_measured_on,
+            indicator.target_for(year),
+            indicator_reached(indicator, year),
+        )
+
 
 @dataclass
 class SheetYear:
@@ -239,15 +250,7 @@ def sheet_year(sheet: ActionSheet, year: int) -> SheetYear:
     indicators = []
     for indicator in last_values(Indicator.objects.filter(sheet=sheet), year):
         indicator.sheet = sheet  # its convention read once, with the sheet
-        indicators.append(
-            IndicatorLine(
-                indicator,
-                indicator.last_value,
-                indicator.last_measured_on,
-                indicator.target_for(year),
-                indicator_reached(indicator, year),
-            )
-        )
+        indicators.append(IndicatorLine.of(indicator, year))
     notes = list(
         ProgressNote.objects.filter(sheet=sheet, written_on__year=year)
         .select_related("author")
@@ -401,15 +404,7 @@ def year_report(convention: Convention, year: int) -> YearReport:
         year,
     ):
         indicator.sheet = by_id[indicator.sheet_id]
-        indicators.setdefault(indicator.sheet_id, []).append(
-            IndicatorLine(
-                indicator,
-                indicator.last_value,
-                indicator.last_measured_on,
-                indicator.target_for(year),
-                indicator_reached(indicator, year),
-            )
-        )
+        indicators.setdefault(indicator.sheet_id, []).append(IndicatorLine.of(indicator, year))
     groups = []
     for objective, rows in itertools.groupby(sheets, key=lambda sheet: sheet.objective):
         group = ObjectiveReport(objective, [])

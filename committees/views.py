@@ -1,6 +1,8 @@
 """The meetings pages: the list, a meeting (agenda with the sheets' live state, attendance,
 decisions), its creation and edit, and the decisions recorded on it."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -188,37 +190,62 @@ def sheets_changed_form(form, changed, *, instance, choices):
     return again
 
 
+@dataclass
+class DecisionPost:
+    """What posting a decision gave: recorded (the message is set), or the form to show again
+    with its errors, and the sheets saved meanwhile when that is why (409)."""
+
+    recorded: bool
+    form: DecisionForm
+    stale: object = None
+
+    @property
+    def status(self):
+        return 409 if self.stale is not None else 400
+
+
+def post_decision(request, meeting, choices):
+    """Record the posted decision once (a double post is told so), through the sheets' own
+    save: the meeting page's and the session mode's one way of doing it."""
+    form = DecisionForm(request.POST, instance=Decision(meeting=meeting), choices=choices)
+    if not form.is_valid():
+        return DecisionPost(False, form)
+    try:
+        _decision, first = submit_once(
+            request.user,
+            form.cleaned_data["submission"],
+            lambda: services.record_decision(form, meeting, request.user),
+        )
+    except services.SheetsChanged as changed:
+        again = sheets_changed_form(
+            form, changed, instance=Decision(meeting=meeting), choices=choices
+        )
+        return DecisionPost(False, again, changed.stale)
+    except services.SheetRefused as refused:
+        form.add_error(None, refused.message)
+        return DecisionPost(False, form)
+    if first:
+        messages.success(request, _("Decision recorded."))
+    else:
+        messages.info(request, _("This decision was already recorded."))
+    return DecisionPost(True, form)
+
+
 @login_required
 @post_to("committees:detail", "slug", "meeting_id")
 def decision_add(request, slug, meeting_id):
     access, meeting = get_managed_meeting_or_403(request, slug, meeting_id)
-    choices = Choices(access.convention)
-    form = DecisionForm(request.POST, instance=Decision(meeting=meeting), choices=choices)
-    if form.is_valid():
-        try:
-            _decision, first = submit_once(
-                request.user,
-                form.cleaned_data["submission"],
-                lambda: services.record_decision(form, meeting, request.user),
-            )
-        except services.SheetsChanged as changed:
-            form = sheets_changed_form(
-                form, changed, instance=Decision(meeting=meeting), choices=choices
-            )
-            context = detail_context(
-                request, access, meeting, decision_form=form, sheet_conflicts=changed.stale
-            )
-            return render(request, "committees/meeting_detail.html", context, status=409)
-        except services.SheetRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            if first:
-                messages.success(request, _("Decision recorded."))
-            else:
-                messages.info(request, _("This decision was already recorded."))
-            return redirect(decision_url(meeting))
-    context = detail_context(request, access, meeting, decision_form=form)
-    return render(request, "committees/meeting_detail.html", context, status=400)
+    posted_decision = post_decision(request, meeting, Choices(access.convention))
+    if posted_decision.recorded:
+        return redirect(decision_url(meeting))
+    context = detail_context(
+        request,
+        access,
+        meeting,
+        decision_form=posted_decision.form,
+        sheet_conflicts=posted_decision.stale,
+    )
+    return render(request, "committees/meeting_detail.html", context, status=posted_decision.status)
 
 
 @login_required
@@ -379,33 +406,17 @@ def session_decision(request, slug, meeting_id, number):
     """The decision recorded from the session mode: the meeting page's rules, back to the
     same item."""
     access, meeting = get_managed_meeting_or_403(request, slug, meeting_id)
-    choices = Choices(access.convention)
-    form = DecisionForm(request.POST, instance=Decision(meeting=meeting), choices=choices)
-    if form.is_valid():
-        try:
-            _decision, first = submit_once(
-                request.user,
-                form.cleaned_data["submission"],
-                lambda: services.record_decision(form, meeting, request.user),
-            )
-        except services.SheetsChanged as changed:
-            form = sheets_changed_form(
-                form, changed, instance=Decision(meeting=meeting), choices=choices
-            )
-            context = session_context(
-                access, meeting, number, decision_form=form, sheet_conflicts=changed.stale
-            )
-            return session_page_response(request, context, status=409)
-        except services.SheetRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            if first:
-                messages.success(request, _("Decision recorded."))
-            else:
-                messages.info(request, _("This decision was already recorded."))
-            return redirect(session_url(meeting, number, "session-decisions"))
-    context = session_context(access, meeting, number, decision_form=form)
-    return session_page_response(request, context, status=400)
+    posted_decision = post_decision(request, meeting, Choices(access.convention))
+    if posted_decision.recorded:
+        return redirect(session_url(meeting, number, "session-decisions"))
+    context = session_context(
+        access,
+        meeting,
+        number,
+        decision_form=posted_decision.form,
+        sheet_conflicts=posted_decision.stale,
+    )
+    return session_page_response(request, context, status=posted_decision.status)
 
 
 @login_required

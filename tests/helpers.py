@@ -1,6 +1,7 @@
 """Helpers shared by the test modules."""
 
 import secrets
+import threading
 
 from actions import merge
 from ctg_portal.forms import ISO_DATE
@@ -122,3 +123,35 @@ def migrate_actions_to(actions_migration=None):
     executor.migrate(targets)
     executor.loader.build_graph()
     return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+
+
+def post_together(requests):
+    """Post every (user or None, url, data or a function building it) at once, each from its
+    own client and database connection (the PostgreSQL concurrency tests); the responses, in
+    order."""
+    barrier = threading.Barrier(len(requests))
+    results = [None] * len(requests)
+
+    def worker(index, user, url, data):
+        from django.db import connections
+        from django.test import Client
+
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        try:
+            # A builder gives each thread its own data (an uploaded file is read once).
+            payload = data() if callable(data) else data
+            barrier.wait()
+            results[index] = client.post(url, payload)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

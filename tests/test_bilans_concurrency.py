@@ -8,17 +8,15 @@ post at the same instant (a barrier), as in tests/test_committees_concurrency.py
 """
 
 import datetime
-import threading
 import zoneinfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from bilans.models import SheetReview, YearBilan
 
-from .helpers import once
+from .helpers import once, post_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,33 +27,6 @@ pytestmark = [
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 SLUG = "thore-montagne-noire-2023-2025"
-
-
-def post_together(requests):
-    """Post every (user, url, data) at once, each from its own client and database
-    connection; the responses, in order."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(index, user, url, data):
-        from django.db import connections
-
-        client = Client()
-        client.force_login(user)
-        try:
-            barrier.wait()
-            results[index] = client.post(url, data)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def url(name="review", number=1):

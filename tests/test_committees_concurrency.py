@@ -7,17 +7,14 @@ Each thread is a browser of its own (a test Client with its own database connect
 post at the same instant (a barrier), as in tests/test_concurrency.py.
 """
 
-import threading
-
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from actions.models import ActionSheet
 from committees.models import Decision
 
-from .helpers import once
+from .helpers import once, post_together
 from .test_committees import decision_payload, make_meeting, meeting_payload, meeting_url
 
 pytestmark = [
@@ -28,33 +25,6 @@ pytestmark = [
 ]
 
 SLUG = "thore-montagne-noire-2023-2025"
-
-
-def post_together(requests):
-    """Post every (user, url, data) at once, each from its own client and database
-    connection; the responses, in order."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(index, user, url, data):
-        from django.db import connections
-
-        client = Client()
-        client.force_login(user)
-        try:
-            barrier.wait()
-            results[index] = client.post(url, data)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture

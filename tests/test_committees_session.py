@@ -328,7 +328,7 @@ def test_query_count_does_not_grow(client, seeded, coordinator):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency is tested on PostgreSQL")
 def test_the_same_mark_posted_twice_at_once_writes_once(seeded, coordinator, superuser, meeting):
-    from .test_committees_concurrency import post_together
+    from .helpers import post_together
 
     row = Attendance.objects.get(meeting=meeting, partner__isnull=False)
     url = post_url("session_attendance", meeting, 1)
@@ -345,7 +345,7 @@ def test_the_same_mark_posted_twice_at_once_writes_once(seeded, coordinator, sup
 def test_a_decision_posted_twice_at_once_from_the_session_is_recorded_once(
     seeded, coordinator, meeting
 ):
-    from .test_committees_concurrency import post_together
+    from .helpers import post_together
 
     sheet = sheet_of(seeded, 3)
     version = sheet.version

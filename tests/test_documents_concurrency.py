@@ -6,19 +6,16 @@ Each thread is a browser of its own (a test Client with its own database connect
 post at the same instant (a barrier), as in tests/test_concurrency.py.
 """
 
-import threading
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from conventions.models import Membership
 from documents.models import Document
 
 from .factories import MembershipFactory, UserFactory
-from .helpers import once
+from .helpers import once, post_together
 from .test_documents import make_document
 from .test_documents_files import pdf_bytes, stored_files
 
@@ -36,34 +33,6 @@ SLUG = "thore-montagne-noire-2023-2025"
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def post_together(requests):
-    """Post every (user, url, data builder) at once, each from its own client and database
-    connection; the responses, in order."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(index, user, url, data):
-        from django.db import connections
-
-        client = Client()
-        client.force_login(user)
-        try:
-            payload = data()
-            barrier.wait()
-            results[index] = client.post(url, payload)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture

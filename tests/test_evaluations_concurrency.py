@@ -16,7 +16,7 @@ from django.db import connection
 
 from evaluations.models import Evaluation, ObjectiveEvaluation
 
-from .test_committees_concurrency import post_together
+from .helpers import post_together
 from .test_evaluations import EDIT, conclusion_payload, objective_payload, objective_url
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

@@ -8,19 +8,17 @@ post at the same instant (a barrier), as in tests/test_concurrency.py.
 """
 
 import re
-import threading
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation
 from conventions.models import Membership
 
 from .factories import MembershipFactory, UserFactory
-from .helpers import once
+from .helpers import once, post_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,34 +29,6 @@ pytestmark = [
 
 SLUG = "thore-montagne-noire-2023-2025"
 PASSWORD = "Vrai-mot-de-passe-2025"
-
-
-def post_together(requests):
-    """Post every (user or None, url, data) at once, each from its own client and database
-    connection; the responses, in order."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def worker(index, user, url, data):
-        from django.db import connections
-
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        try:
-            barrier.wait()
-            results[index] = client.post(url, data)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
