@@ -143,7 +143,9 @@ class SheetHistoricalRecords(HistoricalRecords):
 # The many-to-many fields the sheet's history records with it (one table of rows each).
 LINK_FIELDS = ["domains", "pilots", "partners", "communes"]
 # The search column is computed from fields the records hold: not recorded itself.
-sheet_records = SheetHistoricalRecords(m2m_fields=LINK_FIELDS, excluded_fields=["search_text"])
+sheet_records = SheetHistoricalRecords(
+    m2m_fields=LINK_FIELDS, excluded_fields=["search_text", "predecessor"]
+)
 
 
 @functools.cache
@@ -233,6 +235,16 @@ class ActionSheet(models.Model):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     archived_at = models.DateTimeField(_("archived on"), null=True, blank=True)
+    predecessor = models.OneToOneField(
+        "self",
+        verbose_name=_("continues"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="successor",
+        help_text=_("The sheet of the previous convention that this one carries on."),
+    )
     # What the search box compares, accents and case left out (ctg_portal.text.search_key).
     search_text = SearchKeyField(
         _("search text"), sources=["title", "description", "goals", "target_publics"]

@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -204,6 +205,21 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status computed from the dates (`ConventionQuerySet.with_status`), not a column."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Convention.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Convention.Status.values:
+            return queryset.filter(computed_status=self.value())
+        return queryset
+
+
 @admin.register(Convention)
 class ConventionAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
     indefinite_name = _("a convention")
@@ -214,13 +230,13 @@ class ConventionAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
         "territory",
         "start_year",
         "end_year",
-        "status",
+        "status_label",
         "is_public",
         "caf",
         "department",
     ]
     list_filter = [
-        "status",
+        StatusFilter,
         "is_public",
         "start_year",
         ("caf", admin.RelatedOnlyFieldListFilter),
@@ -231,12 +247,30 @@ class ConventionAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     # The CAF's choices are the partners of kind CAF (the field's limit_choices_to, also for
     # the autocomplete); the model's clean() refuses any other.
-    autocomplete_fields = ["caf"]
+    autocomplete_fields = ["caf", "epci", "predecessor"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "territory", "status", "is_public"]}),
+        (None, {"fields": ["title", "slug", "territory", "epci", "is_public"]}),
         (_("CAF and département"), {"fields": ["caf", "department"]}),
-        (_("Period"), {"fields": ["start_year", "end_year", "signed_on"]}),
+        (_("Period"), {"fields": ["start_year", "end_year", "signed_on", "predecessor"]}),
+        (
+            _("Status"),
+            {
+                "fields": ["status_override", "status_reason"],
+                "description": _(
+                    "The status follows the dates and the renewal; set one by hand only for "
+                    "what they cannot tell (a terminated convention), with its reason."
+                ),
+            },
+        ),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_status(timezone.localdate())
+
+    @admin.display(description=_("status"), ordering="computed_status")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
     inlines = [SignatoryInline, DomainInline, ChallengeInline, ObjectiveInline, MembershipInline]
 
 

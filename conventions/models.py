@@ -1,10 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.signals import m2m_changed
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -113,6 +116,25 @@ DEPARTMENT_RE = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 
 
 class ConventionQuerySet(models.QuerySet):
+    def with_status(self, today):
+        """Annotate `computed_status`: `Convention.status_on(today)` in SQL, for the lists and
+        the overview's filter (the tests hold both to the same boundaries)."""
+        status = Convention.Status
+        return self.annotate(
+            computed_status=Case(
+                When(~Q(status_override=""), then=F("status_override")),
+                When(successor__isnull=False, then=Value(status.RENEWED)),
+                When(Q(signed_on__isnull=True) | Q(signed_on__gt=today), then=Value(status.DRAFT)),
+                When(start_year__gt=today.year, then=Value(status.SIGNED)),
+                When(end_year__gte=today.year, then=Value(status.IN_FORCE)),
+                default=Value(status.ENDED),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_status_in(self, today, statuses):
+        return self.with_status(today).filter(computed_status__in=statuses)
+
     def for_user(self, user):
         """The conventions a user may open: all for a superuser, else those they are a member
         of and those of the CAFs they belong to (CAF-level staff and managers)."""
@@ -128,19 +150,56 @@ class ConventionQuerySet(models.QuerySet):
 
 class Convention(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        """A convention's life, computed from its dates and its successor (`status_on`); an
+        administrator may set one by hand with a reason (`status_override`), e.g. terminated."""
+
+        DRAFT = "draft", _("in preparation")
         SIGNED = "signed", _("signed")
         IN_FORCE = "in_force", _("in force")
-        ENDED = "ended", _("ended")
+        ENDED = "ended", _("expired")
+        RENEWED = "renewed", _("renewed")
+        TERMINATED = "terminated", _("terminated")
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=250, validators=[no_control_characters])
     territory = models.CharField(_("territory"), max_length=200, validators=[no_control_characters])
+    epci = models.ForeignKey(
+        Partner,
+        verbose_name=_("territory's EPCI"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="territory_conventions",
+        limit_choices_to={"kind": "epci"},
+        help_text=_("The intercommunality whose territory the convention covers."),
+    )
     start_year = models.PositiveSmallIntegerField(_("first year"))
     end_year = models.PositiveSmallIntegerField(_("last year"))
     signed_on = models.DateField(_("signature date"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    status_override = models.CharField(
+        _("status set by hand"),
+        max_length=20,
+        choices=Status.choices,
+        blank=True,
+        help_text=_(
+            "Leave empty: the status follows the signature date, the period and the renewal. "
+            "Set it only for what the dates cannot tell, such as a terminated convention."
+        ),
+    )
+    status_reason = models.CharField(
+        _("reason for the status set by hand"),
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    predecessor = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successor",
+        help_text=_("The convention this one renews."),
     )
     caf = models.ForeignKey(
         Partner,
@@ -207,6 +266,11 @@ class Convention(models.Model):
                 name="convention_years_plausible",
                 violation_error_message=_("The period must lie between 2000 and 2100."),
             ),
+            models.CheckConstraint(
+                condition=Q(status_override="") | ~Q(status_reason=""),
+                name="convention_status_override_has_reason",
+                violation_error_message=_("Give the reason for the status set by hand."),
+            ),
         ]
 
     def __str__(self):
@@ -218,6 +282,58 @@ class Convention(models.Model):
     @property
     def years(self):
         return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.start_year, 1, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.end_year, 12, 31)
+
+    def has_ended(self, today: datetime.date) -> bool:
+        """The period is over: after 31 December of the last year (the one rule that makes a
+        convention's sheets, steps, indicators and funding read-only, and nothing late)."""
+        return today > self.last_day
+
+    def status_on(self, today: datetime.date) -> str:
+        """The status on `today`: set by hand, else renewed (a successor exists), else from the
+        dates — in preparation until signed, signed until its first year, in force during its
+        period, expired after it. `ConventionQuerySet.with_status` is the same rule in SQL."""
+        if self.status_override:
+            return self.status_override
+        computed = getattr(self, "computed_status", None)
+        if computed is not None:
+            return computed
+        if self.has_successor:
+            return self.Status.RENEWED
+        if self.signed_on is None or self.signed_on > today:
+            return self.Status.DRAFT
+        if today < self.first_day:
+            return self.Status.SIGNED
+        if today <= self.last_day:
+            return self.Status.IN_FORCE
+        return self.Status.ENDED
+
+    @property
+    def has_successor(self) -> bool:
+        try:
+            return self.successor is not None
+        except Convention.DoesNotExist:
+            return False
+
+    @property
+    def status(self) -> str:
+        """Today's status (Paris time)."""
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def is_ended(self) -> bool:
+        """Today is after the period (see `has_ended`)."""
+        return self.has_ended(timezone.localdate())
 
     def current_year(self, today):
         """The year of `today` clamped to the convention's period."""
@@ -236,6 +352,12 @@ class Convention(models.Model):
                 errors["end_year"] = _("A CTG lasts five years at most.")
         if self.caf_id and self.caf.kind != Partner.Kind.CAF:
             errors["caf"] = _("Choose a partner of kind CAF.")
+        if self.epci_id and self.epci.kind != Partner.Kind.EPCI:
+            errors["epci"] = _("Choose a partner of kind EPCI.")
+        if self.status_override and not self.status_reason.strip():
+            errors["status_reason"] = _("Give the reason for the status set by hand.")
+        if self.predecessor_id and self.pk and self.predecessor_id == self.pk:
+            errors["predecessor"] = _("A convention cannot renew itself.")
         if errors:
             raise ValidationError(errors)
 

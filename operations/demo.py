@@ -24,7 +24,7 @@ from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote,
 from bilans.models import SheetReview, YearBilan
 from committees import services as committees
 from committees.models import AgendaItem, Attendance, Decision, Meeting
-from conventions.models import Partner, StrategicObjective
+from conventions.models import StrategicObjective
 from documents.models import Document
 from evaluations import services as evaluations
 from evaluations.models import Evaluation, Question
@@ -511,8 +511,8 @@ def add_demo_steering(convention, author):
     partners = []
     if convention.caf_id:
         partners.append(convention.caf)
-    epci = Partner.objects.filter(signatures__convention=convention, kind=Partner.Kind.EPCI)
-    partners += list(epci.order_by("pk")[:1])
+    if convention.epci_id:
+        partners.append(convention.epci)
 
     meetings = []
     for index, (kind, title, day, time, place, public, minutes) in enumerate(MEETINGS):

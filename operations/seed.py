@@ -17,7 +17,6 @@ CONVENTION = {
     "start_year": 2023,
     "end_year": 2025,
     "signed_on": SIGNED_ON,
-    "status": "in_force",
     "department": "81",  # the Tarn
 }
 

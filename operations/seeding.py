@@ -69,8 +69,12 @@ def _load_seed_convention():
         communes[name] = get_or_create_partner(name, Partner.Kind.COMMUNE, insee_code=code)
     Signatory.objects.bulk_create(
         Signatory(convention=convention, partner=partner, signed_on=seed.SIGNED_ON)
-        for partner in [*communes.values(), epci, caf]
+        # The article's signatories: the communes and the CAF du Tarn; the Communauté de
+        # communes is the convention's territory, which the article does not name as a party.
+        for partner in [*communes.values(), caf]
     )
+    convention.epci = epci
+    convention.save(update_fields=["epci"])
 
     domains = [
         Domain.objects.create(convention=convention, name=name, position=position)

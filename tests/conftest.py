@@ -5,9 +5,12 @@ member of the seed convention, an outsider who belongs to another convention, a 
 the anonymous visitor (the plain `client`).
 """
 
+import datetime
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from conventions.models import CafMembership, Convention, Membership
@@ -39,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
     """The browser tests last (after pytest-randomly's shuffle, which keeps their own order
     random): their Playwright event loop must not run beside the other tests' ORM calls."""
     items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+# The seed convention runs 2023–2025 and an ended convention is read-only: the suite lives in
+# the seed's last year, unless a test travels elsewhere (time_machine's innermost travel wins).
+SUITE_NOW = datetime.datetime(2025, 11, 28, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture(autouse=True)
+def _in_the_seed_period():
+    with time_machine.travel(SUITE_NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

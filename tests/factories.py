@@ -59,7 +59,6 @@ class ConventionFactory(factory.django.DjangoModelFactory):
     start_year = 2023
     end_year = 2025
     signed_on = datetime.date(2022, 12, 1)
-    status = Convention.Status.IN_FORCE
 
 
 class SignatoryFactory(factory.django.DjangoModelFactory):

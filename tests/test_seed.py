@@ -1,3 +1,4 @@
+import importlib
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -8,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from actions.models import ActionSheet
-from conventions.models import Partner
+from conventions.models import Convention, Partner, Signatory
 from funding.models import FundingAmount, FundingLine
 from funding.reports import funding_table
 
@@ -19,8 +20,14 @@ def test_seed_convention_frame(seeded):
     assert seeded.slug == "thore-montagne-noire-2023-2025"
     assert (seeded.start_year, seeded.end_year) == (2023, 2025)
     assert seeded.signed_on.strftime("%d/%m/%Y") == "30/11/2022"
-    assert seeded.status == "in_force"
-    assert seeded.signatory_set.count() == 13
+    assert seeded.status == "in_force"  # on the suite's date, in 2025
+    # The article's 12 parties: the 9 communes of the Communauté de communes, the mairies of
+    # St-Amans-Soult and Pont-de-l'Arn, the CAF du Tarn; the EPCI is the territory.
+    assert seeded.signatory_set.count() == 12
+    assert set(seeded.signatories.values_list("kind", flat=True)) == {"commune", "caf"}
+    assert seeded.signatories.get(kind="caf").name == "CAF du Tarn"
+    assert seeded.epci.siren == "248100745"
+    assert seeded.epci.name == "Communauté de communes Thoré Montagne Noire"
     assert seeded.domains.count() == 7
     assert seeded.challenges.count() == 6
     assert seeded.objectives.count() == 7
@@ -445,3 +452,23 @@ def test_seed_demo_bilans_pages_open(client, seeded, media):
     assert "questionnaire rempli par 140" in page
     page = client.get(reverse("evaluations:detail", args=[slug])).content.decode()
     assert "82 seniors ont participé" in page
+
+
+def test_data_migration_corrects_an_earlier_seed(seeded):
+    """A database seeded before: the EPCI was a 13th signatory and not the territory."""
+    from django.apps import apps
+
+    module = importlib.import_module("conventions.migrations.0008_seed_territory_is_its_epci")
+    epci = seeded.epci
+    Signatory.objects.create(convention=seeded, partner=epci, signed_on=seeded.signed_on)
+    Convention.objects.filter(pk=seeded.pk).update(epci=None)
+
+    module.territory_not_signatory(apps, None)
+
+    seeded.refresh_from_db()
+    assert seeded.signatory_set.count() == 12
+    assert seeded.epci == epci
+    module.territory_not_signatory(apps, None)  # again: nothing more changes
+    assert seeded.signatory_set.count() == 12
+    module.territory_as_signatory(apps, None)  # the way back
+    assert seeded.signatory_set.count() == 13

@@ -212,10 +212,10 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count
                 slug=f"{prefix}-ctg-{i:04d}",
                 title=f"CTG {prefix} {i:04d}",
                 territory=epcis[i].name,
+                epci=epcis[i],
                 start_year=start,
                 end_year=start + rng.choice([2, 3, 3, 4]),
                 signed_on=datetime.date(start - 1, 12, 1),
-                status=rng.choice(["signed", "in_force", "in_force", "ended"]),
                 is_public=rng.random() < 0.3,
                 caf=caf_of[i],
                 department=DEPARTMENTS[i % n_cafs % len(DEPARTMENTS)],
@@ -227,7 +227,7 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count
         [
             Signatory(convention=c, partner=p)
             for i, c in enumerate(conventions)
-            for p in [caf_of[i], epcis[i], *communes[i * 5 : i * 5 + 5]]
+            for p in [caf_of[i], *communes[i * 5 : i * 5 + 5]]
         ],
     )
     domains = bulk(
