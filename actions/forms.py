@@ -42,9 +42,12 @@ class MemberChoiceField(SafeModelMultipleChoiceField):
 
 def sheet_choices(convention, sheet):
     """What a sheet of `convention` may link to, in the portal's form and the admin alike: the
-    convention's objectives, domains and members, its signatories (and the communes of a
-    signing EPCI), plus the partners and pilots the sheet already names."""
+    convention's objectives, domains and members, its signatories and its territory's EPCI
+    (and the communes of that EPCI or of a signing one), plus the partners and pilots the
+    sheet already names."""
     signatories = Q(signatures__convention=convention)
+    if convention.epci_id:
+        signatories |= Q(pk=convention.epci_id)
     named = {"partners": Q(pk__in=[]), "communes": Q(pk__in=[]), "pilots": Q(pk__in=[])}
     if sheet.pk:
         named = {
@@ -53,9 +56,10 @@ def sheet_choices(convention, sheet):
             "pilots": Q(piloted_sheets=sheet),
         }
     partners = Partner.objects.filter(signatories | named["partners"]).distinct().order_by("name")
-    communes = Q(kind=Partner.Kind.COMMUNE) & (
-        signatories | Q(epci__signatures__convention=convention)
-    )
+    territory = Q(epci__signatures__convention=convention)
+    if convention.epci_id:
+        territory |= Q(epci_id=convention.epci_id)
+    communes = Q(kind=Partner.Kind.COMMUNE) & (signatories | territory)
     return {
         "objective": convention.objectives.all(),
         "domains": convention.domains.all(),

@@ -37,12 +37,14 @@ class ActionSheetQuerySet(models.QuerySet):
 
     def with_lateness(self, today):
         """Annotate `has_late_step` and `is_late` (see `overdue`): the one definition of a
-        late sheet, used by lists, pages, dashboards and the overview."""
+        late sheet, used by lists, pages, dashboards and the overview. A sheet of a
+        convention whose period is over is never late: it stands where the period left it."""
         late_steps = Step.objects.filter(sheet=OuterRef("pk")).late(today)
         finished = self.finished_condition()
+        running = Q(convention__end_year__gte=today.year)
         return self.annotate(has_late_step=Exists(late_steps)).annotate(
             is_late=ExpressionWrapper(
-                ~finished & (Q(planned_end__lt=today) | Q(has_late_step=True)),
+                ~finished & running & (Q(planned_end__lt=today) | Q(has_late_step=True)),
                 output_field=models.BooleanField(),
             ),
         )
@@ -85,8 +87,11 @@ class ActionSheetQuerySet(models.QuerySet):
 class StepQuerySet(models.QuerySet):
     @staticmethod
     def late_condition(today):
-        """A step is late when it is not done and its due date has passed."""
-        return Q(done_on__isnull=True, due_on__lt=today)
+        """A step is late when it is not done and its due date has passed, while its
+        convention runs: once the period is over, nothing is late any more."""
+        return Q(
+            done_on__isnull=True, due_on__lt=today, sheet__convention__end_year__gte=today.year
+        )
 
     def late(self, today):
         return self.filter(self.late_condition(today))
@@ -308,6 +313,14 @@ class ActionSheet(models.Model):
                 update_fields.add("search_text")
             kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
+
+    @property
+    def next_sheet(self):
+        """The sheet of the next convention that carries this one on, or None."""
+        try:
+            return self.successor
+        except ActionSheet.DoesNotExist:
+            return None
 
     def complete_if_done(self):
         """Completed means 100 %: the status brings the progress with it (the one place).

@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
 
 def can_edit_sheet(access: ConventionAccess, sheet: ActionSheet) -> bool:
-    """Coordinators and superusers edit every sheet; a pilot edits the sheets they pilot.
+    """The sheet's editors (`is_sheet_editor`) change it while the convention runs; an ended
+    convention's sheets are read-only but for superusers (`ConventionAccess.closed_reason`)."""
+    return access.is_open and is_sheet_editor(access, sheet)
 
-    Archived sheets are read-only for everyone (a coordinator restores them first).
+
+def is_sheet_editor(access: ConventionAccess, sheet: ActionSheet) -> bool:
+    """Coordinators and superusers answer for every sheet; a pilot for the sheets they pilot.
+
+    Archived sheets are read-only for everyone (a coordinator restores them first). The
+    yearly reviews follow this rule, and stay open after the convention ended.
     """
     if sheet.archived_at is not None:
         return False
@@ -29,8 +36,9 @@ def can_edit_sheet(access: ConventionAccess, sheet: ActionSheet) -> bool:
 
 
 def can_create_sheet(access: ConventionAccess) -> bool:
-    """Only coordinators (and superusers) create and archive sheets."""
-    return access.is_coordinator
+    """Only coordinators (and superusers) create and archive sheets, while the convention
+    runs."""
+    return access.is_coordinator and access.is_open
 
 
 can_archive_sheet = can_create_sheet
@@ -47,7 +55,14 @@ def get_sheet_for_user_or_404(
     user = request.user
     try:
         sheet = (
-            ActionSheet.objects.select_related("convention", "objective", "lead_partner")
+            ActionSheet.objects.select_related(
+                "convention__successor",
+                "convention__predecessor",
+                "objective",
+                "lead_partner",
+                "predecessor__convention",
+                "successor__convention",
+            )
             .with_lateness(timezone.localdate())
             .annotate(**role_subqueries(user, "convention"))
             .get(convention__slug=slug, number=number)
@@ -66,5 +81,6 @@ def get_editable_sheet_or_403(
 ) -> tuple[ConventionAccess, ActionSheet]:
     """As `get_sheet_for_user_or_404`, then 403 unless the user may edit the sheet."""
     access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    access.require_open()
     access.require(can_edit_sheet(access, sheet))
     return access, sheet

@@ -235,6 +235,7 @@ def saved_message(request, sheet, merged=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def sheet_create(request, slug):
     access = get_convention_access_or_404(request, slug)
+    access.require_open()
     access.require(can_create_sheet(access))
     convention = access.convention
     sheet = ActionSheet(convention=convention)
@@ -274,6 +275,7 @@ def sheet_create(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def sheet_archive(request, slug, number):
     access, sheet = get_sheet_for_user_or_404(request, slug, number)
+    access.require_open()
     access.require(can_archive_sheet(access))
     archive = sheet.archived_at is None
     if request.method == "POST":

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 from django.utils import timezone
 
-from actions.perms import can_edit_sheet, get_sheet_for_user_or_404
+from actions.perms import get_sheet_for_user_or_404, is_sheet_editor
 from conventions.perms import ConventionAccess, get_convention_access_or_404
 
 from .models import SheetReview, year_refusal
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 def can_edit_review(access: ConventionAccess, sheet: ActionSheet) -> bool:
     """The sheet's pilots and the coordinators (and superusers) fill its review, as they edit
-    the sheet (an archived sheet's review is read-only); the review's lock is told apart."""
-    return can_edit_sheet(access, sheet)
+    the sheet (an archived sheet's review is read-only); the review's lock is told apart.
+    Unlike the sheet, the review stays open after the convention ended."""
+    return is_sheet_editor(access, sheet)
 
 
 def can_validate_review(access: ConventionAccess) -> bool:

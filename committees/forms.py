@@ -324,6 +324,16 @@ class DecisionForm(OnceForm, forms.ModelForm):
             changes = any(cleaned.get(name) for name in Decision.CHANGE_FIELDS)
             if changes and not cleaned.get("sheets") and "sheets" not in self.errors:
                 self.add_error("sheets", _("Choose the sheets this change applies to."))
+            meeting = self.instance.meeting if self.instance.meeting_id else None
+            if changes and meeting is not None and meeting.convention.is_ended:
+                # The sheets of an ended convention are kept as they stood (closed_reason).
+                self.add_error(
+                    None,
+                    _(
+                        "This convention has ended: a decision no longer changes its sheets. "
+                        "Record the decision without a change."
+                    ),
+                )
         return cleaned
 
     def posted_with(self, versions):

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import datetime
 
 from django.conf import settings
@@ -156,7 +158,7 @@ class Convention(models.Model):
         DRAFT = "draft", _("in preparation")
         SIGNED = "signed", _("signed")
         IN_FORCE = "in_force", _("in force")
-        ENDED = "ended", _("expired")
+        ENDED = "ended", _("lapsed")
         RENEWED = "renewed", _("renewed")
         TERMINATED = "terminated", _("terminated")
 
@@ -195,7 +197,7 @@ class Convention(models.Model):
     predecessor = models.OneToOneField(
         "self",
         verbose_name=_("renews"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="successor",
@@ -316,11 +318,16 @@ class Convention(models.Model):
         return self.Status.ENDED
 
     @property
-    def has_successor(self) -> bool:
+    def next_convention(self) -> Convention | None:
+        """The convention that renews this one, or None."""
         try:
-            return self.successor is not None
+            return self.successor
         except Convention.DoesNotExist:
-            return False
+            return None
+
+    @property
+    def has_successor(self) -> bool:
+        return self.next_convention is not None
 
     @property
     def status(self) -> str:

@@ -14,6 +14,8 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ctg_portal.formatting import format_day
+
 from .models import CafMembership, Convention, Membership
 
 if TYPE_CHECKING:
@@ -64,6 +66,30 @@ class ConventionAccess:
         """Holds a membership of the convention itself (not only a standing at its CAF)."""
         return self.role is not None
 
+    @property
+    def closed_reason(self) -> str | None:
+        """Why the convention's sheets, steps, indicators and funding plan are read-only for
+        this user (its period is over; superusers may still correct it), or None."""
+        convention = self.convention
+        if self.is_superuser or not convention.is_ended:
+            return None
+        return _(
+            "This convention ended on %(date)s: its sheets, steps, indicators and funding "
+            "lines are kept as they stood. Its bilans, evaluation, documents and payments "
+            "remain open."
+        ) % {"date": format_day(convention.last_day)}
+
+    @property
+    def is_open(self) -> bool:
+        """The convention's plan may still change (see `closed_reason`)."""
+        return self.closed_reason is None
+
+    def require_open(self) -> None:
+        """Raise 403, saying why, on a write to the plan of an ended convention."""
+        reason = self.closed_reason
+        if reason is not None:
+            raise PermissionDenied(reason)
+
     def require(self, allowed: bool) -> None:
         """Raise 403 unless `allowed`: the user is a member, but not entitled to this."""
         if not allowed:
@@ -94,7 +120,11 @@ def get_convention_access_or_404(request: AuthenticatedHttpRequest, slug: str) -
     member, nor a member of its CAF, nor a superuser."""
     user = request.user
     try:
-        convention = Convention.objects.annotate(**role_subqueries(user)).get(slug=slug)
+        convention = (
+            Convention.objects.select_related("successor", "predecessor")
+            .annotate(**role_subqueries(user))
+            .get(slug=slug)
+        )
     except Convention.DoesNotExist:
         raise Http404(_("No such convention.")) from None
     member_role, caf_role = convention.member_role, convention.caf_role  # type: ignore[attr-defined]

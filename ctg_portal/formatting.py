@@ -80,6 +80,11 @@ def french_spacing(text: str) -> str:
     return BEFORE_MARK.sub(NBSP + r"\1", text)
 
 
+def format_day(day: datetime.date) -> str:
+    """31/12/2025: the French date."""
+    return day.strftime("%d/%m/%Y")
+
+
 def format_dated(day: datetime.date, shown: str) -> str:
     """A value and its date, as a line of an export or of the admin tells it:
     '31/12/2024 : 18' (`shown`, already formatted)."""

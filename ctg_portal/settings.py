@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "documents",
     "bilans",
     "evaluations",
+    "renewals",
     "portal",
     "operations",
 ]

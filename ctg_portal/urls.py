@@ -19,6 +19,7 @@ urlpatterns = [
     path("conventions/<slug:slug>/documents/", include("documents.urls")),
     path("conventions/<slug:slug>/bilans/", include("bilans.urls")),
     path("conventions/<slug:slug>/evaluation/", include("evaluations.urls")),
+    path("conventions/<slug:slug>/renouveler/", include("renewals.urls")),
     # The public page's publishable files: no login, beside the page (portal:public).
     path("public/<slug:slug>/documents/", include("documents.urls_public")),
     path("admin/", admin.site.urls),

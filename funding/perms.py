@@ -22,6 +22,12 @@ def can_manage_funding(access: ConventionAccess) -> bool:
     return access.is_coordinator or access.is_caf_staff or access.is_caf_manager
 
 
+def can_plan_funding(access: ConventionAccess) -> bool:
+    """Those who manage the funding change its lines and planned amounts (by hand or by
+    import) while the convention runs; payments stay open after it (the solde comes later)."""
+    return can_manage_funding(access) and access.is_open
+
+
 def get_payment_or_404(convention: Convention, pk: int) -> Payment:
     """The payment `pk` of one of the convention's lines, after the access helper: a payment
     of another convention is as missing as one that does not exist."""

@@ -20,7 +20,7 @@ from .exports import FundingExporter
 from .forms import AmountsForm, ImportForm, PaymentCancelForm, PaymentCorrectionForm, PaymentForm
 from .history import payment_history
 from .imports import FundingImport, ImportChanged, apply_import
-from .perms import can_manage_funding, get_payment_or_404
+from .perms import can_manage_funding, can_plan_funding, get_payment_or_404
 from .reports import funding_table, payments_of_year
 from .services import (
     AmountsChanged,
@@ -60,6 +60,7 @@ def table_context(request, access, year, payment_form=None):
         "years": convention.years,
         "year": year,
         "can_manage": manage,
+        "can_plan": can_plan_funding(access),
         "payment_form": payment_form,
         # The year's documents (ctg_portal.sections).
         "sections": sections_of("funding_year", request, access, year=year),
@@ -211,7 +212,8 @@ def payment_cancel(request, slug, pk):
 @require_http_methods(["GET", "HEAD", "POST"])
 def amounts_edit(request, slug):
     access = get_convention_access_or_404(request, slug)
-    access.require(can_manage_funding(access))
+    access.require_open()
+    access.require(can_plan_funding(access))
     convention = access.convention
     form = AmountsForm(posted(request), table=funding_table(convention))
     if request.method == "POST" and form.is_valid():
@@ -238,7 +240,8 @@ def amounts_edit(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request, slug):
     access = get_convention_access_or_404(request, slug)
-    access.require(can_manage_funding(access))
+    access.require_open()
+    access.require(can_plan_funding(access))
     convention = access.convention
     form = ImportForm(posted(request), posted_files(request))
     preview = None
@@ -280,7 +283,8 @@ def listed(changes):
 @post_to("funding:import", "slug")
 def import_confirm(request, slug):
     access = get_convention_access_or_404(request, slug)
-    access.require(can_manage_funding(access))
+    access.require_open()
+    access.require(can_plan_funding(access))
     convention = access.convention
     payload = take_preview(convention, request.user, request.POST.get("token", ""))
     if payload is None:  # unknown, expired, or confirmed already (sent twice)

@@ -399,7 +399,14 @@ def export_convention(convention):
     objects = []
     for model, items in collect(convention):
         fields = USER_FIELDS if model is get_user_model() else None
-        objects += json.loads(serializers.serialize("json", items, fields=fields, cls=ExactEncoder))
+        serialized = json.loads(
+            serializers.serialize("json", items, fields=fields, cls=ExactEncoder)
+        )
+        for item in serialized:
+            # A backup holds one convention: the links of a renewal to the convention before
+            # or after it (and their sheets) are left out, the restored copy stands alone.
+            item["fields"].pop("predecessor", None)
+        objects += serialized
     return json.dumps(
         {
             "format": FORMAT,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Count, F, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from actions.models import ActionSheet, ProgressNote, Step
 from actions.queries import with_status_badges
@@ -181,6 +182,16 @@ def public_steering_of(
 
 
 @dataclass
+class EndGroup:
+    """Sheets that stood alike at the end of the period (`Dashboard.end_standing`)."""
+
+    key: str
+    label: StrOrPromise
+    statuses: list[str]
+    sheets: list[LateSheet] = field(default_factory=list)
+
+
+@dataclass
 class Dashboard:
     convention: Convention
     today: datetime.date
@@ -212,7 +223,31 @@ class Dashboard:
 
     @property
     def period_over(self) -> bool:
-        return self.today.year > self.convention.end_year
+        return self.convention.has_ended(self.today)
+
+    @cached_property
+    def end_standing(self) -> list[EndGroup]:
+        """Where the sheets stood when the period ended (nothing is late after it): done, in
+        progress (paused and blocked included, each with its progress), not started,
+        abandoned."""
+        status = ActionSheet.Status
+        groups = [
+            EndGroup("done", _("completed"), [status.DONE]),
+            EndGroup(
+                "in_progress",
+                _("in progress"),
+                [status.IN_PROGRESS, status.PAUSED, status.BLOCKED],
+            ),
+            EndGroup("todo", _("not started"), [status.TODO]),
+            EndGroup("abandoned", _("abandoned"), [status.ABANDONED]),
+        ]
+        for sheet in self.sheets:
+            for group in groups:
+                if sheet.status in group.statuses:
+                    group.sheets.append(sheet)
+        in_progress = groups[1].sheets
+        in_progress.sort(key=lambda s: (-s.progress, s.number))
+        return groups
 
     @property
     def period_not_started(self) -> bool:

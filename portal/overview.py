@@ -7,6 +7,7 @@ département (`?caf=<id>&departement=81`).
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,12 +15,12 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import ActionSheet
-from conventions.models import LOCAL_SHARE_KINDS, Partner
+from conventions.models import LOCAL_SHARE_KINDS, Convention, ConventionQuerySet, Partner
 from ctg_portal.fields import SafeModelChoiceField
 from funding.models import FundingAmount
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from django.http import QueryDict
     from django_stubs_ext import StrOrPromise
 
-    from conventions.models import Convention
 
 ZERO = Decimal("0")
 
@@ -151,14 +151,19 @@ class OverviewFilterForm(forms.Form):
         empty_label=_("All CAFs"),
     )
     departement = forms.ChoiceField(label=_("Département"), required=False)
+    statut = forms.ChoiceField(label=_("Status"), required=False)
 
-    def __init__(self, data: QueryDict, *, conventions: QuerySet[Convention]) -> None:
+    def __init__(
+        self, data: QueryDict, *, conventions: ConventionQuerySet, today: datetime.date
+    ) -> None:
         super().__init__(data)
-        # One query gives the options of both fields and the number of conventions per CAF
-        # and département: (CAF id, CAF name, département, count).
+        self.today = today
+        # One query gives the options of the fields and the number of conventions per CAF,
+        # département and status: (CAF id, CAF name, département, status, count).
         self.facets = list(
-            conventions.order_by()
-            .values_list("caf_id", "caf__name", "department")
+            conventions.with_status(today)
+            .order_by()
+            .values_list("caf_id", "caf__name", "department", "computed_status")
             .annotate(n=Count("pk"))
         )
         # The queryset checks a value sent (one query, only then); the options come from the
@@ -167,12 +172,16 @@ class OverviewFilterForm(forms.Form):
         caf_field.queryset = Partner.objects.filter(
             kind=Partner.Kind.CAF, pk__in=conventions.values("caf")
         )
-        cafs = sorted({(name, pk) for pk, name, _d, _n in self.facets if pk is not None})
+        cafs = sorted({(name, pk) for pk, name, _d, _s, _n in self.facets if pk is not None})
         caf_field.choices = [("", _("All CAFs")), *((pk, name) for name, pk in cafs)]
-        departments = sorted({d for _c, _name, d, _n in self.facets if d})
+        departments = sorted({d for _c, _name, d, _s, _n in self.facets if d})
         cast(forms.ChoiceField, self.fields["departement"]).choices = [
             ("", _("All départements")),
             *((d, d) for d in departments),
+        ]
+        cast(forms.ChoiceField, self.fields["statut"]).choices = [
+            ("", _("All statuses")),
+            *Convention.Status.choices,
         ]
 
     @property
@@ -181,7 +190,7 @@ class OverviewFilterForm(forms.Form):
         self.is_valid()
         return getattr(self, "cleaned_data", {})
 
-    def filter(self, conventions: QuerySet[Convention]) -> QuerySet[Convention]:
+    def filter(self, conventions: ConventionQuerySet) -> QuerySet[Convention]:
         """The conventions the valid filters keep, grouped by CAF (by name, those without
         one last), by title within a CAF; an invalid value is ignored, never a 500."""
         data = self.chosen
@@ -189,18 +198,23 @@ class OverviewFilterForm(forms.Form):
             conventions = conventions.filter(caf=data["caf"])
         if data.get("departement"):
             conventions = conventions.filter(department=data["departement"])
-        return conventions.select_related("caf").order_by(
+        with_status = conventions.with_status(self.today)
+        if data.get("statut"):
+            with_status = with_status.filter(Q(computed_status=data["statut"]))
+        return with_status.select_related("caf").order_by(
             F("caf__name").asc(nulls_last=True), "caf_id", "title", "pk"
         )
 
     def group_counts(self) -> dict[int | None, int]:
         """{CAF id (None: without a CAF): number of conventions the filters keep}."""
         data = self.chosen
-        caf, department = data.get("caf"), data.get("departement")
+        caf, department, status = data.get("caf"), data.get("departement"), data.get("statut")
         counts: defaultdict[int | None, int] = defaultdict(int)
-        for caf_id, _name, row_department, count in self.facets:
-            if (caf is None or caf_id == caf.pk) and (
-                not department or row_department == department
+        for caf_id, _name, row_department, row_status, count in self.facets:
+            if (
+                (caf is None or caf_id == caf.pk)
+                and (not department or row_department == department)
+                and (not status or row_status == status)
             ):
                 counts[caf_id] += count
         return counts
@@ -210,6 +224,7 @@ class OverviewFilterForm(forms.Form):
         data = self.chosen
         values = {"caf": data["caf"].pk if data.get("caf") else None}
         values["departement"] = data.get("departement") or None
+        values["statut"] = data.get("statut") or None
         return urlencode({k: v for k, v in values.items() if v})
 
 

@@ -15,6 +15,7 @@ from actions.perms import get_sheet_for_user_or_404
 from conventions.models import Convention
 from conventions.perms import can_publish, get_convention_access_or_404
 from conventions.services import set_public
+from renewals.perms import can_renew
 
 from .charts import dashboard_charts
 from .dashboard import build_dashboard
@@ -31,6 +32,7 @@ def home(request):
     (every one for a superuser)."""
     conventions = list(
         Convention.objects.for_user(request.user)
+        .with_status(timezone.localdate())
         .annotate(
             sheet_count=Count(
                 "action_sheets", filter=Q(action_sheets__archived_at__isnull=True), distinct=True
@@ -56,6 +58,8 @@ def render_dashboard(request, convention, *, public, access=None):
             "dashboard": dashboard,
             "charts": dashboard_charts(dashboard, public=public),
             "public": public,
+            # Renewal is offered on the members' dashboard of a convention not yet renewed.
+            "can_renew": (not public and can_renew(access) and not convention.has_successor),
             # Links into the members' area: none on the public page.
             "list_url": None if public else reverse("actions:list", args=[convention.slug]),
         },
@@ -109,7 +113,9 @@ def publication(request, slug):
 def public_dashboard(request, slug):
     """The dashboard for residents: no login, no personal data, 404 unless published."""
     try:
-        convention = Convention.objects.get(slug=slug, is_public=True)
+        convention = Convention.objects.select_related("successor", "predecessor").get(
+            slug=slug, is_public=True
+        )
     except Convention.DoesNotExist:
         raise Http404(_("No such public convention.")) from None
     return render_dashboard(request, convention, public=True)
@@ -163,7 +169,8 @@ def overview(request):
     grouped by CAF with each CAF's subtotals, filtered by CAF and département, with totals
     across them."""
     visible = Convention.objects.for_user(request.user)
-    filters = OverviewFilterForm(request.GET, conventions=visible)
+    today = timezone.localdate()
+    filters = OverviewFilterForm(request.GET, conventions=visible, today=today)
     conventions = filters.filter(visible)
     page = Paginator(conventions, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     on_page = list(page)
@@ -177,6 +184,6 @@ def overview(request):
             "figures": overview_rows(on_page, conventions, filters.group_counts()),
             "count": page.paginator.count,
             "demo_data": any(c.has_demo_data for c in on_page),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )

@@ -403,7 +403,7 @@ def test_admin_autocompletes_keep_to_the_objects_convention(
     pilots = autocomplete(client, ActionSheet, "pilots", page)
     assert coordinator.username in pilots and outsider.username not in pilots
     partners = autocomplete(client, ActionSheet, "partners", page)
-    assert partners == set(seeded.signatories.values_list("name", flat=True))
+    assert partners == {*seeded.signatories.values_list("name", flat=True), seeded.epci.name}
     objective = seeded.objectives.first()
     page = admin_url(StrategicObjective, "change", objective.pk)
     challenges = autocomplete(client, StrategicObjective, "challenges", page)

@@ -327,3 +327,27 @@ def test_import_refuses_a_database_that_holds_it(seeded, tmp_path):
         call_command("import_convention", str(bad))
     with pytest.raises(CommandError, match="Aucune convention"):
         call_command("export_convention", "nope", str(backup))
+
+
+def test_a_renewed_convention_is_backed_up_without_its_renewal_links(seeded, tmp_path):
+    """A backup holds one convention: the convention it renews (and that one's sheets) are
+    not in it, so the links are left out and the copy restores on its own."""
+    from .factories import ActionSheetFactory, ConventionFactory
+
+    successor = ConventionFactory(
+        slug="thore-2026", start_year=2026, end_year=2028, signed_on=None, predecessor=seeded
+    )
+    objective = successor.objectives.create(number=1, title="Objectif")
+    ActionSheetFactory(
+        convention=successor,
+        objective=objective,
+        number=1,
+        predecessor=seeded.action_sheets.get(number=4),
+    )
+    backup = tmp_path / "renewed.json"
+    call_command("export_convention", "thore-2026", str(backup))
+    assert '"predecessor"' not in backup.read_text(encoding="utf-8")
+    Convention.objects.filter(pk=successor.pk).delete()
+    call_command("import_convention", str(backup), stdout=io.StringIO())
+    restored = Convention.objects.get(slug="thore-2026")
+    assert restored.predecessor is None and restored.action_sheets.get().predecessor is None

@@ -611,7 +611,7 @@ def test_admin_convention_offers_only_cafs_and_refuses_another_partner(client, s
     html = response.content.decode()
     assert 'name="department"' in html and 'value="81"' in html
     # The autocomplete lists CAFs only.
-    epci = seeded.signatories.get(kind=Partner.Kind.EPCI)
+    epci = seeded.epci
     response = client.get(
         reverse("admin:autocomplete"),
         {
@@ -656,7 +656,7 @@ def test_admin_lists_caf_members_on_the_cafs_page(client, seeded, superuser, caf
     ).content.decode()
     assert "responsable-caf" in html
     assert "Rattachements à une CAF" in html
-    epci = seeded.signatories.get(kind=Partner.Kind.EPCI)
+    epci = seeded.epci
     html = client.get(reverse("admin:conventions_partner_change", args=[epci.pk])).content.decode()
     assert "responsable-caf" not in html
     response = client.get(reverse("admin:conventions_cafmembership_changelist"))

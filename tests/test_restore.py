@@ -216,7 +216,7 @@ def test_restore_into_another_portal(lived_in):
     assert Partner.objects.count() == partners
     epci = Partner.objects.get(siren="248100745")
     assert epci.name == "CC Thoré Montagne Noire"
-    assert restored.signatories.filter(pk=epci.pk).exists()
+    assert restored.epci == epci  # the territory, found by its SIREN
     assert restored.funding_lines.filter(funder__name="CAF du Tarn").exists()  # kind and name
     # The backup's users are created, as it has them, with ids of their own.
     coordinator = restored.memberships.get(role=Membership.Role.COORDINATOR).user

@@ -20,6 +20,7 @@ from . import (
     test_invitations,
     test_members,
     test_password_reset,
+    test_renewals_permissions,
 )
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,7 @@ for module in (
     test_dashboard_committees,
     test_documents,
     test_evaluations_permissions,
+    test_renewals_permissions,
 ):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
