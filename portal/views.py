@@ -58,8 +58,14 @@ def render_dashboard(request, convention, *, public, access=None):
             "dashboard": dashboard,
             "charts": dashboard_charts(dashboard, public=public),
             "public": public,
-            # Renewal is offered on the members' dashboard of a convention not yet renewed.
-            "can_renew": (not public and can_renew(access) and not convention.has_successor),
+            # Renewal is offered on the members' dashboard of a convention not yet renewed,
+            # from its last year on (when the next one is prepared).
+            "can_renew": (
+                not public
+                and can_renew(access)
+                and not convention.has_successor
+                and dashboard.today.year >= convention.end_year
+            ),
             # Links into the members' area: none on the public page.
             "list_url": None if public else reverse("actions:list", args=[convention.slug]),
         },

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.urls import reverse
 
 from actions.models import ActionSheet
@@ -148,45 +149,54 @@ def ended_expectation(persona, url_name, method, expected, closed):
     return 403
 
 
+def answers(client, cases, names, closed_names):
+    """{(url name, method): (status, expected)} for every URL and method, each request in a
+    savepoint rolled back after it, so that none sees another's write."""
+    found = {}
+    for url_name in names:
+        url, get_expected, payload, post_expected = cases[url_name]
+        for method in ("get", "post"):
+            with transaction.atomic():
+                data = payload() if (payload and method == "post") else {}
+                response = getattr(client, method)(url, data)
+                transaction.set_rollback(True)
+            expected = (
+                get_expected(client.persona) if method == "get" else post_expected(client.persona)
+            )
+            status = ended_expectation(
+                client.persona, url_name, method, expected, url_name in closed_names
+            )
+            found[url_name, method] = (response.status_code, status)
+            if status == 403 and expected != 403:
+                assert CLOSED_MESSAGE in response.content.decode(), (url_name, method)
+    return found
+
+
 @pytest.mark.time_machine(AFTER_THE_PERIOD)
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("url_name", sheet_matrix.URL_NAMES)
 @pytest.mark.parametrize("persona", sheet_matrix.PERSONAS)
-def test_sheet_urls_of_an_ended_convention(request, client, seeded, persona, url_name, method):
+def test_sheet_urls_of_an_ended_convention(request, client, seeded, persona):
     sheet = seeded.action_sheets.get(number=4)
     step = StepFactory(sheet=sheet)
     indicator = IndicatorFactory(sheet=sheet)
-    personas = {n: request.getfixturevalue(n) for n in sheet_matrix.PERSONAS if n != "anonymous"}
     if persona != "anonymous":
-        client.force_login(personas[persona])
-    url, get_expected, payload, post_expected = sheet_matrix.urls(sheet, step, indicator)[url_name]
-    expected = get_expected(persona) if method == "get" else post_expected(persona)
-    data = payload() if (payload and method == "post") else {}
-    response = getattr(client, method)(url, data)
-    status = ended_expectation(persona, url_name, method, expected, url_name in CLOSED_SHEET_URLS)
-    assert response.status_code == status, (persona, url_name, method)
-    if status == 403 and expected != 403:
-        assert CLOSED_MESSAGE in response.content.decode()
+        client.force_login(request.getfixturevalue(persona))
+    client.persona = persona
+    cases = sheet_matrix.urls(sheet, step, indicator)
+    found = answers(client, cases, sheet_matrix.URL_NAMES, CLOSED_SHEET_URLS)
+    assert {k: v for k, v in found.items() if v[0] != v[1]} == {}
 
 
 @pytest.mark.time_machine(AFTER_THE_PERIOD)
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("url_name", funding_matrix.URL_NAMES)
 @pytest.mark.parametrize("persona", funding_matrix.PERSONAS)
-def test_funding_urls_of_an_ended_convention(request, client, seeded, persona, url_name, method):
+def test_funding_urls_of_an_ended_convention(request, client, seeded, persona):
     line = FundingLine.objects.get(convention=seeded, label="Passerelle")
     payment = funding_matrix.a_payment(line)
     if persona != "anonymous":
         client.force_login(request.getfixturevalue(persona))
-    url, get_expected, payload, post_expected = funding_matrix.cases(line, payment)[url_name]
-    expected = get_expected(persona) if method == "get" else post_expected(persona)
-    data = payload() if (payload and method == "post") else {}
-    response = getattr(client, method)(url, data)
-    closed = url_name in CLOSED_FUNDING_URLS
-    status = ended_expectation(persona, url_name, method, expected, closed)
-    assert response.status_code == status, (persona, url_name, method)
-    if status == 403 and expected != 403:
-        assert CLOSED_MESSAGE in response.content.decode()
+    client.persona = persona
+    cases = funding_matrix.cases(line, payment)
+    found = answers(client, cases, funding_matrix.URL_NAMES, CLOSED_FUNDING_URLS)
+    assert {k: v for k, v in found.items() if v[0] != v[1]} == {}
 
 
 @pytest.mark.time_machine(AFTER_THE_PERIOD)
@@ -285,3 +295,68 @@ def test_a_decision_no_longer_changes_the_sheets_of_an_ended_convention(
     assert client.post(meeting_url("decision_add", meeting), plain).status_code == 302
     sheet.refresh_from_db()
     assert sheet.status != "blocked" and Decision.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/conventions/{SLUG}/fiches/",
+        f"/conventions/{SLUG}/fiches/4/",
+        f"/conventions/{SLUG}/financements/",
+        f"/conventions/{SLUG}/instances/",
+        f"/conventions/{SLUG}/bilans/",
+        f"/conventions/{SLUG}/evaluation/",
+        f"/conventions/{SLUG}/documents/",
+        f"/conventions/{SLUG}/membres/",
+    ],
+)
+@pytest.mark.time_machine(AFTER_THE_PERIOD)
+def test_every_page_of_the_convention_tells_its_status(client, coordinator, seeded, url):
+    client.force_login(coordinator)
+    page = client.get(url).content.decode()
+    assert '<span class="convention-status">échue</span>' in page
+
+
+def test_renewal_is_offered_from_the_last_year_to_those_who_may_renew(
+    client, coordinator, pilot, caf_manager, seeded
+):
+    link = reverse("renewals:renew", args=[SLUG])
+    dashboard = reverse("portal:dashboard", args=[SLUG])
+    client.force_login(coordinator)
+    assert link in client.get(dashboard).content.decode()  # 2025: the last year
+    with time_machine.travel(datetime.datetime(2024, 6, 1, 10, tzinfo=PARIS), tick=False):
+        client.force_login(coordinator)
+        assert link not in client.get(dashboard).content.decode()
+    client.force_login(caf_manager)
+    assert link in client.get(dashboard).content.decode()
+    client.force_login(pilot)
+    assert link not in client.get(dashboard).content.decode()
+    ConventionFactory(start_year=2026, end_year=2028, signed_on=None, predecessor=seeded)
+    client.force_login(coordinator)
+    page = client.get(dashboard).content.decode()
+    assert link not in page and "Renouvelée par" in page
+
+
+def test_sheet_pages_link_a_carried_sheet_and_its_predecessor(client, superuser, seeded):
+    from .factories import ActionSheetFactory
+
+    successor = ConventionFactory(
+        slug="thore-2026-2028",
+        title="CTG Thoré 2026–2028",
+        start_year=2026,
+        end_year=2028,
+        signed_on=None,
+        predecessor=seeded,
+    )
+    old = seeded.action_sheets.get(number=4)
+    new = ActionSheetFactory(convention=successor, number=2, predecessor=old)
+    client.force_login(superuser)
+    old_page = client.get(reverse("actions:detail", args=[SLUG, 4])).content.decode()
+    new_page = client.get(reverse("actions:detail", args=[successor.slug, 2])).content.decode()
+    assert "Prolongée par la fiche 2 de « CTG Thoré 2026–2028 »" in old_page
+    assert reverse("actions:detail", args=[successor.slug, 2]) in old_page
+    assert f"Prolonge la fiche 4 de « {seeded.title} »" in new_page
+    assert reverse("actions:detail", args=[SLUG, 4]) in new_page
+    assert new.predecessor == old and old.next_sheet == new
+    dashboard = client.get(reverse("portal:dashboard", args=[successor.slug])).content.decode()
+    assert "Succède à" in dashboard and reverse("portal:dashboard", args=[SLUG]) in dashboard

@@ -27,8 +27,10 @@ def test_a_coordinator_renews_the_demo_convention(
     unticked = running[:2]
     login("coordination")
 
-    # Step 1: the new convention, 2026–2030.
-    page.goto(f"{portal}/conventions/{SLUG}/renouveler/")
+    # Step 1: the new convention, 2026–2030, from the dashboard (in the last year).
+    page.goto(f"{portal}/conventions/{SLUG}/")
+    page.locator("#renew-link").click()
+    expect(page).to_have_url(f"{portal}/conventions/{SLUG}/renouveler/")
     expect(page.locator("h1")).to_have_text("Renouveler la convention")
     expect(page.locator("#wizard-step")).to_contain_text("Étape 1 sur 3")
     expect(page.locator("#id_start_year")).to_have_value("2026")
