@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Count, F, Model, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from actions.models import ActionSheet, ProgressNote, Step
 from actions.queries import with_status_badges
@@ -232,14 +232,14 @@ class Dashboard:
         abandoned."""
         status = ActionSheet.Status
         groups = [
-            EndGroup("done", _("completed"), [status.DONE]),
+            EndGroup("done", pgettext_lazy("end of period", "completed"), [status.DONE]),
             EndGroup(
                 "in_progress",
-                _("in progress"),
+                pgettext_lazy("end of period", "in progress"),
                 [status.IN_PROGRESS, status.PAUSED, status.BLOCKED],
             ),
-            EndGroup("todo", _("not started"), [status.TODO]),
-            EndGroup("abandoned", _("abandoned"), [status.ABANDONED]),
+            EndGroup("todo", pgettext_lazy("end of period", "not started"), [status.TODO]),
+            EndGroup("abandoned", pgettext_lazy("end of period", "abandoned"), [status.ABANDONED]),
         ]
         for sheet in self.sheets:
             for group in groups:
