@@ -20,6 +20,7 @@ from conventions.models import (
     Partner,
     StrategicObjective,
     keep_links_within_convention,
+    running_condition,
 )
 from ctg_portal.formatting import format_dated, format_measure
 from ctg_portal.text import SearchKeyField
@@ -41,7 +42,7 @@ class ActionSheetQuerySet(models.QuerySet):
         convention whose period is over is never late: it stands where the period left it."""
         late_steps = Step.objects.filter(sheet=OuterRef("pk")).late(today)
         finished = self.finished_condition()
-        running = Q(convention__end_year__gte=today.year)
+        running = running_condition(today, "convention__")
         return self.annotate(has_late_step=Exists(late_steps)).annotate(
             is_late=ExpressionWrapper(
                 ~finished & running & (Q(planned_end__lt=today) | Q(has_late_step=True)),
@@ -89,8 +90,8 @@ class StepQuerySet(models.QuerySet):
     def late_condition(today):
         """A step is late when it is not done and its due date has passed, while its
         convention runs: once the period is over, nothing is late any more."""
-        return Q(
-            done_on__isnull=True, due_on__lt=today, sheet__convention__end_year__gte=today.year
+        return Q(done_on__isnull=True, due_on__lt=today) & running_condition(
+            today, "sheet__convention__"
         )
 
     def late(self, today):

@@ -114,6 +114,13 @@ class Partner(models.Model):
 LOCAL_SHARE_KINDS = frozenset({Partner.Kind.COMMUNE, Partner.Kind.EPCI})
 
 
+def running_condition(today: datetime.date, prefix: str = "") -> Q:
+    """The conventions (through `prefix`, e.g. "convention__") whose period is not over on
+    `today`: the one rule in SQL of `Convention.has_ended` — a sheet or step of one that
+    ended is never late, its members get no reminder."""
+    return Q(**{f"{prefix}end_year__gte": today.year})
+
+
 DEPARTMENT_RE = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 
 
@@ -128,14 +135,11 @@ class ConventionQuerySet(models.QuerySet):
                 When(successor__isnull=False, then=Value(status.RENEWED)),
                 When(Q(signed_on__isnull=True) | Q(signed_on__gt=today), then=Value(status.DRAFT)),
                 When(start_year__gt=today.year, then=Value(status.SIGNED)),
-                When(end_year__gte=today.year, then=Value(status.IN_FORCE)),
+                When(running_condition(today), then=Value(status.IN_FORCE)),
                 default=Value(status.ENDED),
                 output_field=models.CharField(),
             )
         )
-
-    def with_status_in(self, today, statuses):
-        return self.with_status(today).filter(computed_status__in=statuses)
 
     def for_user(self, user):
         """The conventions a user may open: all for a superuser, else those they are a member
@@ -304,9 +308,6 @@ class Convention(models.Model):
         period, expired after it. `ConventionQuerySet.with_status` is the same rule in SQL."""
         if self.status_override:
             return self.status_override
-        computed = getattr(self, "computed_status", None)
-        if computed is not None:
-            return computed
         if self.has_successor:
             return self.Status.RENEWED
         if self.signed_on is None or self.signed_on > today:
@@ -331,8 +332,10 @@ class Convention(models.Model):
 
     @property
     def status(self) -> str:
-        """Today's status (Paris time)."""
-        return self.status_on(timezone.localdate())
+        """Today's status (Paris time); in lists, `ConventionQuerySet.with_status`'s
+        annotation (no query for the successor)."""
+        computed = getattr(self, "computed_status", None)
+        return computed or self.status_on(timezone.localdate())
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)

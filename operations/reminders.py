@@ -36,7 +36,7 @@ from accounts.models import SentNotification
 from accounts.notifications import account_url, reachable
 from actions.models import ActionSheet, Step
 from committees.models import Decision, Meeting
-from conventions.models import Convention, Membership
+from conventions.models import Convention, Membership, running_condition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -170,7 +170,7 @@ def recipients(today: datetime.date) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(
             Q(role__in=ROLES) | Exists(owns_open_decision),
-            convention__end_year__gte=today.year,
+            running_condition(today, "convention__"),
             user__in=users.values("pk"),
         )
         .exclude(Exists(sent))

@@ -39,6 +39,16 @@ def role_field():
     return forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, help_text=ROLE_HELP)
 
 
+def keep_pilots_if_ended(field, convention):
+    """After the period the sheets keep their pilots (`set_piloted_sheets`): the field is
+    shown disabled, saying why."""
+    if convention.is_ended:
+        field.disabled = True
+        field.help_text = _(
+            "The convention has ended: its sheets keep their pilots, as they stood."
+        )
+
+
 def convention_sheets(convention):
     return ActionSheet.objects.active().filter(convention=convention).order_by("number")
 
@@ -79,6 +89,7 @@ class InviteForm(OnceForm):
         kwargs.setdefault("prefix", "invite")
         super().__init__(*args, **kwargs)
         self.fields["sheets"].queryset = convention_sheets(convention)
+        keep_pilots_if_ended(self.fields["sheets"], convention)
         self.fields["role"].initial = Membership.Role.PILOT
         self.fields["email"].widget.attrs["autocomplete"] = "off"
 
@@ -122,6 +133,7 @@ class ChangeMemberForm(HiddenErrorsForm):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members_of(convention)
         self.fields["sheets"].queryset = convention_sheets(convention)
+        keep_pilots_if_ended(self.fields["sheets"], convention)
 
 
 class RemoveMemberForm(HiddenErrorsForm):

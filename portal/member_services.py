@@ -34,7 +34,11 @@ def set_piloted_sheets(
     """Make `user` a pilot of exactly the sheets `wanted` (ids) among the convention's sheets
     not archived (every sheet with `archived_too`); the others stay as they are. Each sheet
     changed is locked, moves to a new version and gets one history record. Returns how many
-    sheets changed."""
+    sheets changed. An ended convention's sheets keep their pilots: they are part of the plan,
+    kept as it stood (`ConventionAccess.closed_reason`); the members page then changes roles
+    and memberships only."""
+    if convention.is_ended:
+        return 0
     scope = ActionSheet.objects.filter(convention=convention)
     if not archived_too:
         scope = scope.active()

@@ -179,9 +179,10 @@ class OverviewFilterForm(forms.Form):
             ("", _("All départements")),
             *((d, d) for d in departments),
         ]
+        statuses = {status for _c, _name, _d, status, _n in self.facets}
         cast(forms.ChoiceField, self.fields["statut"]).choices = [
             ("", _("All statuses")),
-            *Convention.Status.choices,
+            *((value, label) for value, label in Convention.Status.choices if value in statuses),
         ]
 
     @property

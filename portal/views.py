@@ -15,7 +15,7 @@ from actions.perms import get_sheet_for_user_or_404
 from conventions.models import Convention
 from conventions.perms import can_publish, get_convention_access_or_404
 from conventions.services import set_public
-from renewals.perms import can_renew
+from renewals.perms import can_renew, renewal_is_due
 
 from .charts import dashboard_charts
 from .dashboard import build_dashboard
@@ -58,13 +58,9 @@ def render_dashboard(request, convention, *, public, access=None):
             "dashboard": dashboard,
             "charts": dashboard_charts(dashboard, public=public),
             "public": public,
-            # Renewal is offered on the members' dashboard of a convention not yet renewed,
-            # from its last year on (when the next one is prepared).
+            # The members' dashboard offers the renewal when it is due.
             "can_renew": (
-                not public
-                and can_renew(access)
-                and not convention.has_successor
-                and dashboard.today.year >= convention.end_year
+                not public and can_renew(access) and renewal_is_due(convention, dashboard.today)
             ),
             # Links into the members' area: none on the public page.
             "list_url": None if public else reverse("actions:list", args=[convention.slug]),

@@ -13,13 +13,16 @@ from django import forms
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
 
-from conventions.models import MAX_CONVENTION_YEARS, MAX_YEAR, MIN_YEAR, Convention
+from conventions.models import MAX_CONVENTION_YEARS, MAX_YEAR, MIN_YEAR, Convention, Membership
 from ctg_portal.fields import FrenchDecimalField
 from ctg_portal.forms import OnceForm
 from ctg_portal.text import search_key
 from ctg_portal.validators import no_control_characters
 
 from .services import Choices
+
+# A posted id as the boxes are re-ticked from: ASCII digits only ("²" is a digit to Python).
+AN_ID = re.compile(r"[0-9]{1,18}")
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -141,15 +144,20 @@ class PeriodForm(forms.Form):
         others = Convention.objects.filter(start_year__lte=end, end_year__gte=start).order_by(
             "start_year", "pk"
         )
-        if epci:
-            other = others.filter(epci_id=epci).first()
-        else:
-            # Names compared as the portal compares text (accents, case and spaces aside), the
-            # same on SQLite and PostgreSQL: in Python, over the few columns needed.
-            key = search_key(territory)
-            rows = others.values_list("pk", "territory")
-            found = next((pk for pk, name in rows if search_key(name) == key), None)
-            other = Convention.objects.get(pk=found) if found is not None else None
+        # The same EPCI, or the same territory's name (a convention recorded without its EPCI):
+        # names compared as the portal compares text (accents, case and spaces aside), the same
+        # on SQLite and PostgreSQL: in Python, over the few columns needed.
+        key = search_key(territory)
+        rows = others.values_list("pk", "epci_id", "territory")
+        found = next(
+            (
+                pk
+                for pk, row_epci, name in rows
+                if (epci and row_epci == epci) or search_key(name) == key
+            ),
+            None,
+        )
+        other = Convention.objects.get(pk=found) if found is not None else None
         if other is not None:
             self.add_error(
                 None,
@@ -257,7 +265,7 @@ class CarryForm(forms.Form):
         for name in self.MULTIPLE:
             if self.is_bound:
                 raw = cast("QueryDict", self.data).getlist(name)
-                values = {int(value) for value in raw if str(value).isdigit() and len(value) < 19}
+                values = {int(value) for value in raw if AN_ID.fullmatch(str(value))}
             else:
                 values = set(self.initial.get(name, []))
             result[name] = values
@@ -297,6 +305,14 @@ class CarryForm(forms.Form):
                         )
                         % {"sheet": str(sheet), "objective": str(sheet.objective)},
                     )
+        if "members" in cleaned and not any(
+            m.pk in set(cleaned["members"]) and m.role == Membership.Role.COORDINATOR
+            for m in self.source.memberships
+        ):
+            self.add_error(
+                "members",
+                _("Carry over at least one coordinator: the new convention needs one."),
+            )
         lines = set(cleaned.get("lines", []))
         for line in self.source.lines:
             for year in self.years:
@@ -315,7 +331,10 @@ class CarryForm(forms.Form):
 
 
 class ConfirmForm(OnceForm):
-    """Step 3's confirmation: its one-time token makes a double click renew once."""
+    """Step 3's confirmation: its one-time token makes a double click renew once; the
+    preview's fingerprint (`Preview.fingerprint`) makes a renewal write only what was shown."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 def choices_of(period: PeriodForm, carry: CarryForm) -> Choices:

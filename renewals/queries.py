@@ -5,6 +5,7 @@ its size, and the preview of what a renewal will create (the same rules as
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -143,6 +144,24 @@ class Preview:
             "amounts": self.amount_count,
         }
 
+    def fingerprint(self) -> str:
+        """What the preview showed, as a digest: the confirmation carries it, and a renewal
+        whose data changed meanwhile (a sheet saved, a step done, a line removed) is shown
+        the new preview instead of writing what the user did not see."""
+        seen = (
+            self.years,
+            [c.pk for c in self.challenges],
+            [o.pk for o in self.objectives],
+            [d.pk for d in self.domains],
+            [(sheet.pk, sheet.version, number) for sheet, number in self.sheets],
+            self.steps,
+            [i.pk for i in self.indicators],
+            [m.pk for m in self.memberships],
+            [s.partner_id for s in self.signatories],
+            [(line.line.pk, [str(amount) for _y, amount in line.amounts]) for line in self.lines],
+        )
+        return hashlib.sha256(repr(seen).encode()).hexdigest()
+
 
 def preview(source: Source, choices: Choices) -> Preview:
     """What `renew(source.convention, choices, user)` will create, from the data already read
@@ -173,7 +192,7 @@ def preview(source: Source, choices: Choices) -> Preview:
 
 def last_values(indicator_ids: list[int]) -> dict[int, tuple[Decimal, datetime.date]]:
     """{indicator id: (its last measured value, its date)} for those that have one."""
-    latest = IndicatorValue.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on")
+    latest = IndicatorValue.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-pk")
     rows = (
         Indicator.objects.filter(pk__in=indicator_ids)
         .annotate(

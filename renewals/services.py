@@ -29,7 +29,7 @@ from conventions.models import (
 )
 from funding.models import FundingAmount, FundingLine, Structure
 
-from .queries import last_values, new_numbers, within
+from .queries import last_values, new_numbers, preview, source_of, within
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -58,6 +58,10 @@ class Choices:
     amounts: dict[int, dict[int, Decimal]]  # {line id: {new year: planned}}
 
 
+class ChangedSincePreview(Exception):
+    """What the renewal would write differs from the preview the user confirmed."""
+
+
 class AlreadyRenewed(Exception):
     """The convention has a successor already (found under its row lock)."""
 
@@ -72,18 +76,26 @@ def renewed_by(successor: Convention) -> Any:
     return first.history_user if first is not None else None
 
 
-def renew(old: Convention, choices: Choices, user: User) -> Convention:
+def renew(
+    old: Convention, choices: Choices, user: User, fingerprint: str | None = None
+) -> Convention:
     """Create the successor of `old` as `choices` say, in one transaction; returns it.
 
     Raises AlreadyRenewed when `old` has a successor already. Two renewals at once: the second
     waits on the old convention's row lock, then finds the successor; where no lock is held
-    (SQLite), the unique `predecessor` refuses the second insert (IntegrityError).
+    (SQLite), the unique `predecessor` refuses the second insert (IntegrityError). With the
+    `fingerprint` of the preview the user confirmed, raises ChangedSincePreview when what
+    would be written differs from it (read again under the lock).
     """
     with transaction.atomic():
         old = Convention.objects.select_for_update().get(pk=old.pk)
         existing = Convention.objects.filter(predecessor=old).first()
         if existing is not None:
             raise AlreadyRenewed(existing)
+        if fingerprint is not None:
+            now = preview(source_of(old), choices).fingerprint()
+            if now != fingerprint:
+                raise ChangedSincePreview
         return Renewal(old, choices, user).run()
 
 
@@ -189,7 +201,7 @@ class Renewal:
         )
         missing = [s.number for s in olds if s.objective_id not in self.objectives]
         if missing:
-            raise ValueError(f"sheets {missing} carried without their objective")
+            raise ChangedSincePreview
         numbers = new_numbers(olds, choices.renumber)
         sheets = ActionSheet.objects.bulk_create(
             [

@@ -53,7 +53,7 @@ def renew(request, slug):
     choices = choices_of(period, carry)
     if action == "confirm":
         return confirm(request, old, source, choices, period, carry)
-    return preview_page(request, old, source, choices, period, carry, ConfirmForm())
+    return preview_page(request, old, source, choices, period, carry, None)
 
 
 def step(request, number, old, context, status=200, template=None):
@@ -67,9 +67,12 @@ def step(request, number, old, context, status=200, template=None):
 
 
 def preview_page(request, old, source, choices, period, carry, form, status=200):
+    shown = queries.preview(source, choices)
+    if form is None:
+        form = ConfirmForm(initial={"fingerprint": shown.fingerprint()})
     context = {
         "form": form,
-        "preview": queries.preview(source, choices),
+        "preview": shown,
         "choices": choices,
         "hidden": carried_fields(period, carry),
     }
@@ -84,10 +87,14 @@ def confirm(request, old, source, choices, period, carry):
         new, first = submit_once(
             request.user,
             form.cleaned_data["submission"],
-            lambda: services.renew(old, choices, request.user),
+            lambda: services.renew(
+                old, choices, request.user, fingerprint=form.cleaned_data["fingerprint"]
+            ),
         )
     except services.AlreadyRenewed as renewed:
         return already_renewed(request, renewed.successor)
+    except services.ChangedSincePreview:
+        return changed_since_preview(request, old, source, choices, period, carry)
     except IntegrityError:
         # Another renewal committed meanwhile (the unique predecessor), or another convention
         # took the slug: told like a replay, or as the slug's error on step 1.
@@ -98,7 +105,10 @@ def confirm(request, old, source, choices, period, carry):
         period.is_valid()
         return step(request, 1, old, {"form": period}, 409)
     if not first:
-        return already_renewed(request, Convention.objects.get(predecessor=old))
+        successor = Convention.objects.filter(predecessor=old).first()
+        if successor is None:  # renewed by this very form, then removed by an administrator
+            return redirect("renewals:renew", slug=old.slug)
+        return already_renewed(request, successor)
     messages.success(
         request,
         _(
@@ -119,3 +129,16 @@ def already_renewed(request, successor):
         % {"name": display_name(services.renewed_by(successor))},
     )
     return redirect("portal:dashboard", slug=successor.slug)
+
+
+def changed_since_preview(request, old, source, choices, period, carry):
+    """The convention changed between the preview and its confirmation: nothing is written,
+    the new preview is shown to be confirmed knowingly."""
+    messages.warning(
+        request,
+        _(
+            "The convention changed since the preview (a sheet saved, a step done, a line "
+            "changed): here is the preview again, as it stands now. Check it, then confirm."
+        ),
+    )
+    return preview_page(request, old, source, choices, period, carry, None, status=409)

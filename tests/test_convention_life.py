@@ -360,3 +360,43 @@ def test_sheet_pages_link_a_carried_sheet_and_its_predecessor(client, superuser,
     assert new.predecessor == old and old.next_sheet == new
     dashboard = client.get(reverse("portal:dashboard", args=[successor.slug])).content.decode()
     assert "Succède à" in dashboard and reverse("portal:dashboard", args=[SLUG]) in dashboard
+
+
+@pytest.mark.time_machine(AFTER_THE_PERIOD)
+def test_members_page_keeps_the_pilots_of_an_ended_convention(client, coordinator, pilot, seeded):
+    from conventions.models import Membership
+
+    from .test_members import change
+
+    client.force_login(coordinator)
+    before = {
+        s.number: (s.version, s.history.count()) for s in seeded.action_sheets.filter(pilots=pilot)
+    }
+    page = client.get(reverse("portal:member", args=[SLUG, pilot.pk])).content.decode()
+    assert "ses fiches gardent leurs pilotes" in page
+    response = change(client, pilot, Membership.Role.ELECTED, [5, 6])
+    assert response.status_code == 302  # the role changes, the sheets do not
+    assert Membership.objects.get(convention=seeded, user=pilot).role == "elected"
+    after = {
+        s.number: (s.version, s.history.count()) for s in seeded.action_sheets.filter(pilots=pilot)
+    }
+    assert after == before and before
+    response = client.post(reverse("portal:member_remove", args=[SLUG]), {"member": pilot.pk})
+    assert response.status_code == 302
+    assert set(seeded.action_sheets.filter(pilots=pilot).values_list("number", flat=True)) == set(
+        before
+    )
+
+
+def test_the_public_page_names_no_unpublished_successor(client, seeded):
+    seeded.is_public = True
+    seeded.save()
+    successor = ConventionFactory(
+        title="CTG 2026–2028 en préparation", start_year=2026, end_year=2028, predecessor=seeded
+    )
+    page = client.get(reverse("portal:public", args=[SLUG])).content.decode()
+    assert "Renouvelée par une convention en préparation" in page
+    assert successor.title not in page
+    Convention.objects.filter(pk=successor.pk).update(is_public=True)
+    page = client.get(reverse("portal:public", args=[SLUG])).content.decode()
+    assert f"Renouvelée par {successor.title}" in page

@@ -78,9 +78,18 @@ class Wizard:
         response = self.preview(**changes)
         assert response.status_code == 200, response.context["form"].errors
         self.token = token or response.context["form"]["submission"].initial
-        return self.client.post(
-            URL, {**self.first, **self.second, "submission": self.token, "action": "confirm"}
-        )
+        self.fingerprint = response.context["form"]["fingerprint"].initial
+        return self.client.post(URL, self.confirmation())
+
+    def confirmation(self):
+        """The preview's form as it posts the confirmation (token and fingerprint)."""
+        return {
+            **self.first,
+            **self.second,
+            "submission": self.token,
+            "fingerprint": self.fingerprint,
+            "action": "confirm",
+        }
 
 
 def counts_of(response):
@@ -223,14 +232,16 @@ def test_a_period_overlapping_another_convention_of_the_same_epci_is_refused(see
     nothing_written(2)
 
 
-def test_without_an_epci_the_territory_is_compared(seeded, wizard):
+def test_a_convention_recorded_without_its_epci_is_found_by_its_territory(seeded, wizard):
     ConventionFactory(
         slug="autre", territory=seeded.territory.upper(), start_year=2027, end_year=2029
     )
-    assert wizard.next().status_code == 200  # the EPCI differs: no overlap
-    response = wizard.next(epci="")
+    response = wizard.next()  # the new one names the EPCI, the other only the territory
     assert response.status_code == 400
     assert "chevauche la convention" in response.content.decode()
+    response = wizard.next(epci="")
+    assert response.status_code == 400
+    nothing_written(2)
 
 
 def test_a_sheet_ticked_without_its_objective_is_refused(rich, wizard):
@@ -464,9 +475,7 @@ def test_renumbering(rich, wizard):
 def test_a_double_submission_renews_once(rich, wizard):
     first = wizard.confirm()
     assert first.status_code == 302
-    again = wizard.client.post(
-        URL, {**wizard.first, **wizard.second, "submission": wizard.token, "action": "confirm"}
-    )
+    again = wizard.client.post(URL, wizard.confirmation())
     assert again.status_code == 302 and again["Location"] == f"/conventions/{NEW_SLUG}/"
     assert Convention.objects.filter(predecessor=rich).count() == 1
     assert Convention.objects.count() == 2
@@ -578,7 +587,14 @@ def test_the_renewal_of_300_sheets_writes_in_bulk(rich, client, coordinator):
     client.force_login(coordinator)
     preview = wizard.preview()
     token = preview.context["form"]["submission"].initial
-    data = {**wizard.first, **wizard.second, "submission": token, "action": "confirm"}
+    fingerprint = preview.context["form"]["fingerprint"].initial
+    data = {
+        **wizard.first,
+        **wizard.second,
+        "submission": token,
+        "fingerprint": fingerprint,
+        "action": "confirm",
+    }
     with CaptureQueriesContext(connection) as queries:
         response = client.post(URL, data)
     assert response.status_code == 302
@@ -587,3 +603,46 @@ def test_the_renewal_of_300_sheets_writes_in_bulk(rich, client, coordinator):
     new = Convention.objects.get(predecessor=rich)
     assert new.action_sheets.count() > 280
     assert not new.action_sheets.filter(search_text="").exists()
+
+
+def test_a_change_since_the_preview_shows_the_new_preview_and_writes_nothing(rich, wizard):
+    response = wizard.preview()
+    assert response.status_code == 200
+    wizard.token = response.context["form"]["submission"].initial
+    wizard.fingerprint = response.context["form"]["fingerprint"].initial
+    # A colleague marks a carried sheet's open step done meanwhile.
+    step = Step.objects.filter(
+        sheet__convention=rich, sheet__pk__in=wizard.second["sheets"], done_on__isnull=True
+    ).first()
+    step.done_on = datetime.date(2025, 11, 27)
+    step.save()
+    refused = wizard.client.post(URL, wizard.confirmation())
+    assert refused.status_code == 409
+    assert "La convention a changé depuis l’aperçu" in refused.content.decode()
+    nothing_written()
+    # The new preview carries the new fingerprint: confirmed knowingly, it renews.
+    wizard.token = refused.context["form"]["submission"].initial
+    wizard.fingerprint = refused.context["form"]["fingerprint"].initial
+    assert wizard.client.post(URL, wizard.confirmation()).status_code == 302
+    nothing_written(2)
+
+
+def test_a_forged_id_among_the_boxes_is_a_french_error(rich, wizard):
+    wizard.next()
+    response = wizard.preview(sheets=["²", "12abc", str(10**30)])
+    assert response.status_code == 400
+    assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def test_at_least_one_coordinator_is_carried(rich, client, caf_manager):
+
+    client.force_login(caf_manager)  # a CAF manager has no membership of their own
+    wizard = Wizard(client)
+    wizard.next()
+    coordinators = set(
+        Membership.objects.filter(convention=rich, role="coordinator").values_list("pk", flat=True)
+    )
+    members = [pk for pk in wizard.second["members"] if int(pk) not in coordinators]
+    response = wizard.preview(members=members)
+    assert response.status_code == 400
+    assert "Reportez au moins un coordinateur" in response.content.decode()

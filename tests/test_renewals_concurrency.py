@@ -25,8 +25,10 @@ def test_two_confirms_at_once_renew_once(seeded, coordinator, superuser, same_us
     client = Client()
     client.force_login(coordinator)
     wizard = Wizard(client)
-    assert wizard.preview().status_code == 200
-    data = {**wizard.first, **wizard.second, "action": "confirm"}
+    preview = wizard.preview()
+    assert preview.status_code == 200
+    fingerprint = preview.context["form"]["fingerprint"].initial
+    data = {**wizard.first, **wizard.second, "action": "confirm", "fingerprint": fingerprint}
     other = coordinator if same_user else superuser
     responses = post_together(
         [
@@ -53,8 +55,15 @@ def test_one_confirm_sent_twice_at_once_renews_once(seeded, coordinator):
     client = Client()
     client.force_login(coordinator)
     wizard = Wizard(client)
-    assert wizard.preview().status_code == 200
-    data = {**wizard.first, **wizard.second, "action": "confirm", "submission": once()}
+    preview = wizard.preview()
+    assert preview.status_code == 200
+    data = {
+        **wizard.first,
+        **wizard.second,
+        "action": "confirm",
+        "submission": once(),
+        "fingerprint": preview.context["form"]["fingerprint"].initial,
+    }
     responses = post_together([(coordinator, URL, data), (coordinator, URL, data)])
     assert [r.status_code for r in responses] == [302, 302]
     assert Convention.objects.filter(predecessor=seeded).count() == 1
