@@ -9,7 +9,8 @@ already (`--keep` reuses the throw-away SQLite database under var/ when DATABASE
 set). Renews it `--repeat` times, carrying everything the wizard offers (every sheet not
 archived, all its indicators, members, lines), each time in a transaction rolled back after
 it (best time kept, with the number of queries), then once more under tracemalloc for the peak
-of the memory allocated.
+of the memory allocated. Each renewal is the confirm step's: the preview's fingerprint read
+again and checked under the old convention's lock, then the writes.
 """
 
 import argparse
@@ -104,13 +105,15 @@ def main():
         amounts={line.pk: dict.fromkeys(years, line.last_planned or 0) for line in source.lines},
     )
     user = Membership.objects.filter(convention=old, role="coordinator").first().user
+    # As the confirm step does: the preview's fingerprint, checked again under the lock.
+    fingerprint = queries.preview(source, choices).fingerprint()
 
     def run_once():
         """Renew, count what was created, roll it all back."""
         counts = {}
         try:
             with transaction.atomic():
-                new = services.renew(old, choices, user)
+                new = services.renew(old, choices, user, fingerprint=fingerprint)
                 counts = {
                     "sheets": new.action_sheets.count(),
                     "steps": Step.objects.filter(sheet__convention=new).count(),
