@@ -49,7 +49,8 @@ run: $(VENV)/.installed var/secret_key
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "CTG Portal on http://127.0.0.1:$(PORT)/ (demo accounts: see README.md)"
 	$(RUN_ENV) $(BIN)/gunicorn ctg_portal.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+		--access-logfile - --forwarded-allow-ips 127.0.0.1 \
+		--logger-class ctg_portal.gunicorn_logging.RedactingLogger
 
 dev: $(VENV)/.installed-dev
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from ctg_portal.http import post_to
+from ctg_portal.sections import sections_of
 
 from . import account_queries
 from .account_forms import (
@@ -22,8 +23,8 @@ from .account_forms import (
     notification_form,
 )
 
-# The page's sections, in order: (anchor, heading, template). A later section (API tokens,
-# the calendar address) is one more entry here and its own template.
+# The page's sections, in order: (anchor, heading, template). The layers above add theirs
+# (the calendar address) through the place "account" (ctg_portal.sections), after these.
 SECTIONS = [
     ("profile", gettext_lazy("Profile"), "accounts/account_profile.html"),
     ("password", gettext_lazy("Password"), "accounts/account_password.html"),
@@ -47,6 +48,8 @@ def render_account(request, status=200, **forms):
         "notification_form": forms.get("notification_form") or notification_form(user),
         "memberships": account_queries.convention_memberships(user),
         "caf_memberships": account_queries.caf_memberships(user),
+        # What the layers above add (the calendar feed's address): ctg_portal.sections.
+        "account_sections": sections_of("account", request, None, user=user),
     }
     return render(request, "accounts/account.html", context, status=status)
 

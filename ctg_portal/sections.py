@@ -23,6 +23,9 @@ PLACES = {
     "sheet": ("sheet",),  # a fiche action's page (actions)
     "meeting": ("meeting",),  # a meeting's page (committees)
     "funding_year": ("year",),  # the funding table, for the year it shows (funding)
+    # The account page (/compte/, accounts): no convention, `access` is None. Each section
+    # gives `anchor` and `title` in its context, for the page's table of contents.
+    "account": ("user",),
 }
 
 

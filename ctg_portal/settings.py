@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "bilans",
     "evaluations",
     "renewals",
+    "feeds",
     "portal",
     "operations",
 ]
@@ -406,11 +407,17 @@ REMINDERS_WEEKDAY = env_weekday("REMINDERS_WEEKDAY", "monday")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_forbidden": {"()": "ctg_portal.logging.QuietForbidden"}},
+    "filters": {
+        "quiet_forbidden": {"()": "ctg_portal.logging.QuietForbidden"},
+        # A calendar feed's address is its credential: masked in "Not Found: /calendrier/…".
+        "secret_paths": {
+            "()": "ctg_portal.logging.RedactSecretPaths",
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         # Refused accesses (403) at INFO, without a traceback; errors keep theirs (and e-mail).
-        "django.request": {"filters": ["quiet_forbidden"]},
+        "django.request": {"filters": ["quiet_forbidden", "secret_paths"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

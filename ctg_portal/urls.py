@@ -22,5 +22,8 @@ urlpatterns = [
     path("conventions/<slug:slug>/renouveler/", include("renewals.urls")),
     # The public page's publishable files: no login, beside the page (portal:public).
     path("public/<slug:slug>/documents/", include("documents.urls_public")),
+    # The calendar feeds: /calendrier/<token>.ics, /public/<slug>/instances.ics and the
+    # account page's regeneration.
+    path("", include("feeds.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,16 @@ def _in_the_seed_period(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the throttles' counts (ctg_portal.throttle) of
+    one test never refuse another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files (documents, the demonstration's PDFs) go to the test's own folder,
     never into var/media."""

@@ -16,6 +16,7 @@ from . import (
     test_dashboard_committees,
     test_documents,
     test_evaluations_permissions,
+    test_feeds,
     test_funding_permissions,
     test_invitations,
     test_members,
@@ -77,6 +78,7 @@ for module in (
     test_documents,
     test_evaluations_permissions,
     test_renewals_permissions,
+    test_feeds,
 ):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
