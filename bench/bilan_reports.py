@@ -17,7 +17,6 @@ LibreOffice lays it out (when `soffice` is installed).
 import argparse
 import atexit
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -34,15 +33,9 @@ GENERATED_PREFIX = "benchrep"
 
 
 def setup(args):
-    database = ROOT / "var" / f"bench-bilan-reports-{args.sheets}.sqlite3"
-    if "DATABASE_URL" not in os.environ:
-        database.parent.mkdir(exist_ok=True)
-        if not args.keep:
-            database.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg_portal.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    from bench.throwaway import use_database
+
+    use_database(f"bench-bilan-reports-{args.sheets}", args.keep)
 
     from django.conf import settings
 

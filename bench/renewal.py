@@ -15,7 +15,6 @@ again and checked under the old convention's lock, then the writes.
 
 import argparse
 import io
-import os
 import sys
 import time
 import tracemalloc
@@ -28,15 +27,9 @@ PREFIX = "benchren"
 
 
 def setup(args):
-    database = ROOT / "var" / f"bench-renewal-{args.sheets}.sqlite3"
-    if "DATABASE_URL" not in os.environ:
-        database.parent.mkdir(exist_ok=True)
-        if not args.keep:
-            database.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg_portal.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    from bench.throwaway import use_database
+
+    use_database(f"bench-renewal-{args.sheets}", args.keep)
     import django
 
     django.setup()

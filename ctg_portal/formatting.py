@@ -89,7 +89,7 @@ def format_dated(day: datetime.date, shown: str) -> str:
     """A value and its date, as a line of an export or of the admin tells it:
     '31/12/2024 : 18' (`shown`, already formatted)."""
     template = french_spacing(translation.gettext("%(date)s: %(value)s"))
-    return template % {"date": day.strftime("%d/%m/%Y"), "value": shown}
+    return template % {"date": format_day(day), "value": shown}
 
 
 # Between the items of a list told in one line: "31/12/2023 : 12 ; 31/12/2024 : 18".

@@ -24,6 +24,7 @@ from feeds import services
 from feeds.models import CalendarFeed, FeedState
 
 from .factories import StepFactory, UserFactory
+from .test_committees import make_meeting as committee_meeting
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.django_db
@@ -54,14 +55,10 @@ def uid(kind, pk):
 
 
 def make_meeting(convention, **fields):
-    values = {
-        "kind": Meeting.Kind.COPIL,
-        "title": "COPIL de fin d’année",
-        "starts_at": datetime.datetime(2025, 12, 15, 14, 0, tzinfo=PARIS),
-        "place": "Mairie de Labruguière",
-    }
-    values.update(fields)
-    return Meeting.objects.create(convention=convention, **values)
+    """test_committees' meeting, in December 2025 (after the suite's date)."""
+    fields.setdefault("title", "COPIL de fin d’année")
+    fields.setdefault("starts_at", datetime.datetime(2025, 12, 15, 14, 0, tzinfo=PARIS))
+    return committee_meeting(convention, **fields)
 
 
 @pytest.fixture

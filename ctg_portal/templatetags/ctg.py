@@ -3,7 +3,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from ctg_portal import formatting
-from ctg_portal.formatting import format_euros, format_percent
+from ctg_portal.formatting import format_day, format_euros, format_percent
 
 register = template.Library()
 
@@ -45,7 +45,7 @@ def dmy(value):
     lookup and per-letter parsing: lists show one or two dates a row."""
     if value in (None, ""):
         return ""
-    return value.strftime("%d/%m/%Y")
+    return format_day(value)
 
 
 # A simple form field, in the markup of crispy-forms' Bootstrap 5 pack (its field.html), built
