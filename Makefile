@@ -12,6 +12,7 @@ EMAIL_URL ?= console:
 RUN_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_SECURE_SSL_REDIRECT=false \
 	DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0 EMAIL_URL="$(EMAIL_URL)"
 # The test suite needs a key too; it is not a secret.
+PYTEST_WORKERS ?= auto
 TEST_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-tests-only-not-a-secret}"
 
 .PHONY: run dev test quality messages requirements clean
@@ -59,12 +60,14 @@ dev: $(VENV)/.installed-dev
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-k funding -x"`.
+# The suite runs on every core (pytest-xdist: one test database per worker);
+# `make test PYTEST_WORKERS=0` runs it in one process.
 # The browser tests run whenever Chromium and Java are here; the Nu HTML checker comes from the
 # npm registry (`npm ci`, run here when npm is present). What is skipped is said in one line.
 test: $(VENV)/.installed-dev
 	@if command -v npm >/dev/null 2>&1 && [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
 		npm ci --no-audit --no-fund --loglevel=error; fi
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 quality: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .

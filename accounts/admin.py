@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctg_portal.admin import FrenchTitlesMixin
 
-from .models import Invitation
+from .models import ApiToken, Invitation
 
 
 @admin.register(Invitation)
@@ -38,6 +38,27 @@ class InvitationAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     @admin.display(description=_("state"))
     def state_shown(self, obj):
         return obj.get_state_display(timezone.now())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(FrenchTitlesMixin, admin.ModelAdmin):
+    """The API tokens, to read: each person creates and revokes their own on /compte/ (the
+    secret is shown once there and never stored). The digest is never shown."""
+
+    indefinite_name = _("an API token")
+    definite_name = _("the API token")
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__last_name"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

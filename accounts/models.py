@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention, Membership
+from ctg_portal.validators import no_control_characters
 
 # An invitation link works once, for a week.
 INVITATION_VALIDITY = timedelta(days=7)
@@ -160,3 +161,42 @@ class SentNotification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.user} ({self.key})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        """Tokens not revoked: the ones that authenticate, and that count in the limit."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for the read-only API (/api/v1/), sent as `Authorization: Bearer
+    ctg_<prefix>_<secret>`. Only the secret's SHA-256 digest is stored: the secret is 32 random
+    bytes, so a fast hash is enough (nothing to guess), and the token is shown once. The prefix
+    is not secret: it finds the row and names the token on the account page."""
+
+    # A person keeps a handful of tools connected: more live tokens is a leak waiting to happen.
+    MAX_LIVE = 20
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100, validators=[no_control_characters])
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"

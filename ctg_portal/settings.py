@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "simple_history",
     "ctg_portal.apps.AxesConfig",  # django-axes, with a French name in the back-office
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     # Layers, bottom to top (docs/architecture.md): shared helpers, the domain apps, then
     # the pages that combine them and the operations on whole conventions.
     "ctg_portal",
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
     "evaluations",
     "renewals",
     "feeds",
+    "opendata",
+    "api",
     "portal",
     "operations",
 ]
@@ -420,4 +424,46 @@ LOGGING = {
         "django.request": {"filters": ["quiet_forbidden", "secret_paths"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# The read-only API (/api/v1/): personal tokens only (no session, so no CSRF), JSON only,
+# French errors (api.errors), pages of 50 (page_size up to 200), throttled per user and, for
+# requests without a valid token, per client address.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenUserThrottle",
+        "api.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": os.environ.get("API_THROTTLE_USER", "1200/hour"),
+        "api_anon": os.environ.get("API_THROTTLE_ANON", "120/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du Portail CTG",
+    "DESCRIPTION": "Lecture seule des conventions territoriales globales, par jeton personnel.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerKindEnum": "conventions.models.Partner.Kind",
+        "ConventionStatusEnum": "conventions.models.Convention.Status",
+        "SheetStatusEnum": "actions.models.ActionSheet.Status",
+        "IndicatorKindEnum": "actions.models.Indicator.Kind",
+        "PaymentKindEnum": "funding.models.Payment.Kind",
+        "MeetingKindEnum": "committees.models.Meeting.Kind",
+        "MeetingStateEnum": "committees.models.Meeting.State",
+        "DecisionStateEnum": "committees.models.Decision.State",
+    },
 }

@@ -25,5 +25,11 @@ urlpatterns = [
     # The calendar feeds: /calendrier/<token>.ics, /public/<slug>/instances.ics and the
     # account page's regeneration.
     path("", include("feeds.urls")),
+    # The open data of a public convention: /public/<slug>/donnees/ and its files.
+    path("public/<slug:slug>/donnees/", include("opendata.urls")),
+    # The read-only API for members' tools.
+    path("api/v1/", include("api.urls")),
+    # The account page's API tokens: /compte/api/jetons/…
+    path("compte/api/", include("api.urls_account")),
     path("admin/", admin.site.urls),
 ]

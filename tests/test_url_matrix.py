@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from . import (
     test_account,
     test_action_sheet_permissions,
+    test_api_permissions,
     test_bilans_permissions,
     test_committees_permissions,
     test_dashboard_committees,
@@ -20,6 +21,7 @@ from . import (
     test_funding_permissions,
     test_invitations,
     test_members,
+    test_opendata_package,
     test_password_reset,
     test_renewals_permissions,
 )
@@ -79,6 +81,8 @@ for module in (
     test_evaluations_permissions,
     test_renewals_permissions,
     test_feeds,
+    test_opendata_package,
+    test_api_permissions,
 ):
     COVERED_ELSEWHERE |= set(module.URL_NAMES)
 
