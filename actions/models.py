@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,16 @@ from conventions.models import (
 from ctg_portal.formatting import format_dated, format_measure
 from ctg_portal.text import SearchKeyField
 from ctg_portal.validators import no_control_characters
+
+
+def known(condition):
+    """A condition as a boolean column that is never NULL: in SQL a comparison with a date not
+    set (no planned end, no due date) is unknown, which is not late."""
+    return Coalesce(
+        ExpressionWrapper(condition, output_field=models.BooleanField()),
+        Value(False),
+        output_field=models.BooleanField(),
+    )
 
 
 class ActionSheetQuerySet(models.QuerySet):
@@ -44,10 +55,7 @@ class ActionSheetQuerySet(models.QuerySet):
         finished = self.finished_condition()
         running = running_condition(today, "convention__")
         return self.annotate(has_late_step=Exists(late_steps)).annotate(
-            is_late=ExpressionWrapper(
-                ~finished & running & (Q(planned_end__lt=today) | Q(has_late_step=True)),
-                output_field=models.BooleanField(),
-            ),
+            is_late=known(~finished & running & (Q(planned_end__lt=today) | Q(has_late_step=True)))
         )
 
     @staticmethod
@@ -99,11 +107,7 @@ class StepQuerySet(models.QuerySet):
 
     def with_lateness(self, today):
         """Annotate `is_late` (see `late`)."""
-        return self.annotate(
-            is_late=ExpressionWrapper(
-                self.late_condition(today), output_field=models.BooleanField()
-            )
-        )
+        return self.annotate(is_late=known(self.late_condition(today)))
 
     def upcoming(self, today, days):
         """Steps not done, due from `today` to `days` later, of sheets not archived."""

@@ -2,8 +2,7 @@
 so that a page past the end or a malformed number is a 400, never DRF's 404."""
 
 from django.core.paginator import InvalidPage
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -36,7 +35,11 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError(
                 {
                     "page": [
-                        _("This page does not exist: there are %(count)s pages.")
+                        ngettext(
+                            "This page does not exist: there is %(count)s page.",
+                            "This page does not exist: there are %(count)s pages.",
+                            paginator.num_pages,
+                        )
                         % {"count": paginator.num_pages}
                     ]
                 }

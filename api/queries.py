@@ -81,8 +81,8 @@ def sheets(convention, today, filters=None):
         rows = rows.filter(objective__number=filters["objective"])
     if filters.get("late") is True:
         rows = rows.filter(is_late=True)
-    elif filters.get("late") is False:  # SQL's unknown (no planned end, no late step) is not late
-        rows = rows.filter(Q(is_late=False) | Q(is_late__isnull=True))
+    elif filters.get("late") is False:
+        rows = rows.filter(is_late=False)
     if "updated_since" in filters:
         rows = rows.filter(updated_at__gte=filters["updated_since"])
     return rows

@@ -119,6 +119,25 @@ def test_steps_indicators_objectives_and_meetings(pilot, seeded):
     assert objectives["count"] == seeded.objectives.count()
 
 
+def test_lateness_is_true_or_false_never_null(pilot, seeded):
+    """A step without a due date, a sheet without a planned end: not late (false), not
+    SQL's unknown (null)."""
+    sheet = seeded.action_sheets.get(number=1)
+    sheet.planned_end = None
+    sheet.save()
+    undated = sheet.steps.create(title="Sans échéance", position=9)
+    sheet.steps.create(title="Échue", position=10, due_on=datetime.date(2025, 1, 15))
+    client = api_client(pilot)
+    steps = client.get(url("steps", SLUG), {"page_size": 200}).json()["results"]
+    assert {s["is_late"] for s in steps} <= {True, False}
+    assert next(s for s in steps if s["id"] == undated.pk)["is_late"] is False
+    sheets = client.get(url("sheets", SLUG), {"page_size": 200}).json()["results"]
+    assert {s["is_late"] for s in sheets} <= {True, False}
+    assert next(s for s in sheets if s["number"] == 1)["is_late"] is True
+    late = client.get(url("sheets", SLUG), {"late": "false", "page_size": 200}).json()
+    assert late["count"] == len(sheets) - sum(s["is_late"] for s in sheets)
+
+
 def test_funding_amounts_are_decimal_strings_and_cancelled_payments_marked(coordinator, seeded):
     line = FundingLineFactory(convention=seeded, label="Ligne API")
     amount = FundingAmountFactory(line=line, year=2025, planned="1500.50")
