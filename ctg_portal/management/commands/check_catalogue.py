@@ -49,9 +49,15 @@ class Command(BaseCommand):
                     ignore_patterns=[".venv", "staticfiles", "var", "tests", "bench"],
                     verbosity=0,
                 )
-                extracted = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
-                known = {e.msgid for e in catalogue if not e.obsolete}
-                problems += [f"missing: {msgid!r}" for msgid in sorted(extracted - known)]
+                # A string and its context ("in use" of a document is not of a token).
+                extracted = {
+                    (e.msgctxt or "", e.msgid) for e in polib.pofile(str(PO)) if not e.obsolete
+                }
+                known = {(e.msgctxt or "", e.msgid) for e in catalogue if not e.obsolete}
+                problems += [
+                    f"missing: {msgid!r}" + (f" (context {context!r})" if context else "")
+                    for context, msgid in sorted(extracted - known)
+                ]
             else:
                 self.stderr.write("xgettext not found (GNU gettext): extraction not checked.")
         finally:
