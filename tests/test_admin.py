@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import INVITATION_VALIDITY, Invitation
+from accounts.models import INVITATION_VALIDITY, ApiToken, Invitation
 from actions.models import ActionSheet
 from bilans.models import SheetReview, YearBilan
 from committees.models import AgendaItem, Attendance, Decision, Meeting
@@ -52,6 +52,7 @@ def add_one_of_each(convention):
     MembershipFactory(convention=convention)
     CafMembership.objects.create(user=UserFactory(), caf=convention.caf, role="staff")
     invitee = UserFactory()
+    ApiToken.objects.create(user=invitee, name="Tableur", prefix="0123456789ab", digest="0" * 64)
     Invitation.objects.create(
         convention=convention,
         user=invitee,
