@@ -1,7 +1,12 @@
 """Measure pages against the bare page with wrk, alternating, in one run (see bench/load.sh).
 
     python bench/load.py --base http://127.0.0.1:8320 --user caf --password demo-ctg-2025 \
-        --slug thore-montagne-noire-2023-2025 --sheet 4 --rounds 3 --seconds 5
+        --slug thore-montagne-noire-2023-2025 --sheet 4 --rounds 3 --seconds 5 \
+        [--meeting 12 --year 2024 --token ctg_…]
+
+--meeting adds the meetings list, that meeting and its session mode; --year the year's bilan;
+--members the members page; --token (the bench user's API token) two API lists, the
+conventions and the convention's sheets, read with `Authorization: Bearer` and no cookie.
 
 Prints req/s, p50 and p99 of each page and its ratio to the bare page's req/s (the bare runs
 of the same round, before and after the page, averaged).
@@ -19,17 +24,12 @@ from probe import login
 
 
 def wrk(url, cookie, seconds, connections):
+    """One wrk run; `cookie` is the session cookie, or ("Bearer", token) for the API."""
+    header = (
+        f"Authorization: Bearer {cookie[1]}" if isinstance(cookie, tuple) else f"Cookie: {cookie}"
+    )
     result = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-H",
-            f"Cookie: {cookie}",
-            url,
-        ],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", header, url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -60,6 +60,10 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--label", default="")
+    parser.add_argument("--meeting", type=int, help="a meeting of the convention")
+    parser.add_argument("--year", type=int, help="a year of the convention's bilans")
+    parser.add_argument("--members", action="store_true", help="the members page")
+    parser.add_argument("--token", help="the user's API token")
     args = parser.parse_args()
 
     cookie = login(args.base, args.user, args.password)
@@ -72,16 +76,32 @@ def main():
         "CAF overview": "/conventions/",
         "CSV export": f"/conventions/{slug}/financements/export.csv",
     }
+    if args.meeting:
+        meeting = f"/conventions/{slug}/instances/{args.meeting}/"
+        pages["meetings list"] = f"/conventions/{slug}/instances/"
+        pages["meeting"] = meeting
+        pages["session mode"] = f"{meeting}seance/"
+    if args.year:
+        pages["year's bilan"] = f"/conventions/{slug}/bilans/{args.year}/"
+    if args.members:
+        pages["members page"] = f"/conventions/{slug}/membres/"
+    if args.token:
+        pages["API conventions"] = "/api/v1/conventions/"
+        pages["API sheets"] = f"/api/v1/conventions/{slug}/sheets/"
+    credentials = {
+        name: ("Bearer", args.token) if name.startswith("API") else cookie for name in pages
+    }
     bare = "/bench/bare/"
-    for path in [bare, *pages.values()]:  # warm up every worker, and check the answers
-        wrk(args.base + path, cookie, 1, args.connections)
+    wrk(args.base + bare, cookie, 1, args.connections)
+    for name, path in pages.items():  # warm up every worker, and check the answers
+        wrk(args.base + path, credentials[name], 1, args.connections)
     results = {name: [] for name in pages}
     bare_runs = []
     for _round in range(args.rounds):
         before = wrk(args.base + bare, cookie, args.seconds, args.connections)
         bare_runs.append(before)
         for name, path in pages.items():
-            page = wrk(args.base + path, cookie, args.seconds, args.connections)
+            page = wrk(args.base + path, credentials[name], args.seconds, args.connections)
             after = wrk(args.base + bare, cookie, args.seconds, args.connections)
             bare_runs.append(after)
             results[name].append((page, (before[0] + after[0]) / 2))
@@ -91,11 +111,11 @@ def main():
         f"\n{args.label} — {args.rounds} rounds of {args.seconds} s, {args.connections} "
         f"connections, alternating with the bare page"
     )
-    print(f"{'page':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    print(f"{'page':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
     rps = statistics.median(r[0] for r in bare_runs)
     p50 = statistics.median(r[1] for r in bare_runs)
     p99 = statistics.median(r[2] for r in bare_runs)
-    print(f"{'bare page':<16}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{1:>8.2f}")
+    print(f"{'bare page':<18}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{1:>8.2f}")
     worst = 1.0
     for name, runs in results.items():
         rps = statistics.median(page[0] for page, _bare in runs)
@@ -103,7 +123,7 @@ def main():
         p99 = statistics.median(page[2] for page, _bare in runs)
         ratio = statistics.median(page[0] / bare for page, bare in runs)
         worst = min(worst, ratio)
-        print(f"{name:<16}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>8.2f}")
+        print(f"{name:<18}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>8.2f}")
     print(f"lowest ratio: {worst:.2f}")
 
 

@@ -2,7 +2,10 @@
 # Load benchmark: the portal under gunicorn (2 sync workers) on the local PostgreSQL, measured
 # with wrk against a bare Django page in the same run, alternating, on two datasets:
 #   - "seed": the seed convention and the demo accounts only;
-#   - "national": the same plus `generate_dataset --conventions 1000`.
+#   - "national": the same plus `generate_dataset --conventions 1000` (CONVENTIONS=… for fewer).
+# Pages: the dashboard, the sheet list, a sheet, the funding table, the overview, the CSV export,
+# the meetings list, a meeting, its session mode, the bilan of 2024, the members page, and two
+# API lists (the conventions, the sheets) read with an API token created for the bench user.
 #
 #   bash bench/load.sh                 (after `make test` built .venv)
 #   ROUNDS=3 SECONDS_PER_RUN=5 KEEP_DB=1 bash bench/load.sh
@@ -53,15 +56,31 @@ for c in Convention.objects.filter(slug__startswith='gen-ctg-', signatories__nam
 }
 
 measure() {  # measure LABEL
+  # The seed's first demonstration meeting, and a fresh API token of the bench user.
+  local meeting token
+  meeting=$(.venv/bin/python manage.py shell --no-imports -c "
+from committees.models import Meeting
+print(Meeting.objects.filter(convention__slug='$SLUG').order_by('starts_at').values_list('pk', flat=True)[0])
+")
+  token=$(.venv/bin/python manage.py shell --no-imports -c "
+from django.contrib.auth.models import User
+from accounts.models import ApiToken
+from api import tokens
+user = User.objects.get(username='caf')
+ApiToken.objects.filter(user=user, name='load bench').delete()
+print(tokens.create(user, 'load bench')[1])
+")
   .venv/bin/gunicorn bench.wsgi --bind "127.0.0.1:$PORT" --workers 2 --pid "$work/gunicorn.pid" \
     --access-logfile /dev/null --error-logfile "$work/gunicorn.log" --daemon
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   .venv/bin/python bench/load.py --base "http://127.0.0.1:$PORT" --user caf --password demo-ctg-2025 \
-    --slug "$SLUG" --sheet 4 --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --label "$1"
+    --slug "$SLUG" --sheet 4 --meeting "$meeting" --year 2024 --members --token "$token" \
+    --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --label "$1"
   kill "$(cat "$work/gunicorn.pid")"; sleep 1
 }
 
 prepare ctg_load_seed
 measure "seed (1 convention)"
-prepare ctg_load_national --conventions 1000
-measure "national (1 001 conventions)"
+CONVENTIONS=${CONVENTIONS:-1000}
+prepare ctg_load_national --conventions "$CONVENTIONS"
+measure "national ($((CONVENTIONS + 1)) conventions)"

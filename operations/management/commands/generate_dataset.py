@@ -11,7 +11,12 @@ manager (`<prefix>-caf-<k>`, who also manages their funding) and a staff member
 attendance, agenda and two decisions each, and two link documents per convention; unless
 --no-bilans, the yearly reviews of every sheet for each begun year (validated for the years
 ended, under way for the current one), the syntheses of the years ended and, once the
-convention's last year has come, an evaluation with a few answers. --sheets N gives every
+convention's last year has come, an evaluation with a few answers; --files N small files per
+convention (a one-page PDF or a PNG, written through the storage API: local disk or the
+object storage alike; 1 by default, 0 for none); per convention three invited people (an
+invitation pending, one accepted, one expired) and an API token of its coordinator (unless
+--no-people). Meetings, decisions, documents, reviews, syntheses and evaluations get a
+history record each, as the sheets do (unless --no-history). --sheets N gives every
 convention N sheets (a 300-sheet convention's bilan: `--conventions 1 --sheets 300`).
 Deterministic for a given --seed. Every user's password is --password (default
 "bench-password"). Bulk data: no e-mail goes out (`muted`).
@@ -19,19 +24,24 @@ Deterministic for a given --seed. Every user's password is --password (default
 
 import argparse
 import datetime
+import hashlib
 import random
 import time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import INVITATION_VALIDITY, ApiToken, Invitation
 from accounts.notifications import muted
+from accounts.tokens import digest
 from actions.models import ActionSheet, Indicator, IndicatorValue, ProgressNote, Step
 from bilans.models import SheetReview, YearBilan
 from committees.models import AgendaItem, Attendance, Decision, Meeting
@@ -47,7 +57,7 @@ from conventions.models import (
 )
 from conventions.validators import luhn_ok
 from ctg_portal.formatting import LIST_SEPARATOR, format_number, french_spacing
-from documents.models import Document
+from documents.models import Document, stored_name
 from evaluations.models import Evaluation, ObjectiveEvaluation, Question
 from evaluations.perms import is_open
 from funding.models import FundingAmount, FundingLine, Payment, Structure
@@ -67,6 +77,19 @@ STRUCTURE_KINDS = ["eaje", "rpe", "laep", "alsh", "youth", "after_school"]
 BATCH = 2000
 # Meetings per convention (each with two decisions and two agenda items).
 MEETINGS = 4
+# Small files per convention (the command's default; generate() writes none unless asked).
+FILES = 1
+# The smallest valid files of each kind a document may be: a one-page PDF and a 1×1 PNG.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
 # The départements' codes, in order: CAF k holds the conventions of the k-th (modulo).
 DEPARTMENTS = [
     *(f"{n:02d}" for n in range(1, 96) if n != 20),
@@ -121,6 +144,24 @@ class Command(FrenchCommand):
             default=True,
             help=_("the sheets' yearly reviews, the years' syntheses and the evaluations"),
         )
+        parser.add_argument(
+            "--files",
+            type=int,
+            default=FILES,
+            help=_("small files per convention, written to the file storage (0: none)"),
+        )
+        parser.add_argument(
+            "--people",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=_("invited people (pending, accepted, expired) and API tokens"),
+        )
+        parser.add_argument(
+            "--history",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=_("a history record of each meeting, decision, document, review and evaluation"),
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -133,6 +174,9 @@ class Command(FrenchCommand):
             meetings=options["meetings"],
             sheets=options["sheets"],
             bilans=options["bilans"],
+            files=options["files"],
+            people=options["people"],
+            history=options["history"],
         )
         elapsed = time.monotonic() - started
         # "Name: count" pairs: the names are the models' plurals, whatever the count.
@@ -158,13 +202,22 @@ def generate(
     meetings=MEETINGS,
     sheets=None,
     bilans=True,
+    files=0,
+    people=True,
+    history=False,
 ):
-    """Create the dataset in one transaction, no e-mail sent; returns {model plural: count}."""
+    """Create the dataset in one transaction, no e-mail sent; returns {model plural: count}.
+
+    `files` is 0 and `history` False by default here (the command writes one file per
+    convention and every history record): tests keep their storage empty and their data
+    quick to build unless they ask; a file written stays if the transaction rolls back (the
+    storage has no transaction). The sheets always get their record (the bilans read it)."""
+    options = {"bilans": bilans, "files": files, "people": people, "history": history}
     with muted(), transaction.atomic():
-        return _generate(n_conventions, cafs, seed, password, prefix, meetings, sheets, bilans)
+        return _generate(n_conventions, cafs, seed, password, prefix, meetings, sheets, options)
 
 
-def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count, bilans):
+def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count, options):
     rng = random.Random(seed)
     # Nothing is dated after today: the forms refuse future dates for what is done or paid.
     today = timezone.localdate()
@@ -462,16 +515,148 @@ def _generate(n_conventions, cafs, seed, password, prefix, meetings, sheet_count
                     Payment(funding_amount=amount, amount=advance, paid_on=paid_on, kind="advance")
                 )
     bulk(Payment, payments)
+
+    def record(model, objects, dates):
+        if options["history"]:
+            with_history(model, objects, dates)
+
     add_steering(
-        conventions, sheets, sheet_convention, objectives, users, caf_of, meetings, rng, bulk
+        conventions,
+        sheets,
+        sheet_convention,
+        objectives,
+        users,
+        caf_of,
+        meetings,
+        rng,
+        bulk,
+        record,
     )
-    if bilans:
-        add_bilans(conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk)
+    if options["files"] > 0:
+        add_files(conventions, sheets, sheet_convention, users, options["files"], bulk, record)
+    if options["people"]:
+        add_people(conventions, users, password_hash, prefix, rng, bulk)
+    if options["bilans"]:
+        add_bilans(
+            conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk, record
+        )
     return counts
 
 
-def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk):
-    """The bilans of each convention, in bulk like the rest (no record of their own):
+def moment(day, hour=10):
+    """An aware moment of `day`, never after now (history and workflow dates are past)."""
+    now = timezone.now()
+    return min(now, timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))))
+
+
+def with_history(model, objects, dates):
+    """One history record ("created") per object, dated as given: bulk_create writes none."""
+    for obj, when in zip(objects, dates, strict=True):
+        obj._history_date = when
+    model.history.bulk_history_create(objects, batch_size=BATCH)
+    for obj in objects:
+        del obj._history_date
+
+
+def add_files(conventions, sheets, sheet_convention, users, per_convention, bulk, record):
+    """`per_convention` documents with a small file each, written through the storage API
+    (`default_storage.save`, so the same on disk or on object storage) under the random name
+    the upload form gives (`documents.models.stored_name`): alternately a one-page PDF on one
+    of the convention's sheets and a PNG on its first funding year."""
+    first_sheet = {}
+    for n, sheet in enumerate(sheets):
+        first_sheet.setdefault(sheet_convention[n], []).append(sheet)
+    documents = []
+    for i, c in enumerate(conventions):
+        own = first_sheet.get(i, [])
+        for k in range(per_convention):
+            pdf = k % 2 == 0
+            content = TINY_PDF if pdf else TINY_PNG
+            document = Document(
+                convention=c,
+                kind="review" if pdf else "voucher",
+                title=f"Pièce {k + 1} de la {c.title}",
+                date=c.signed_on,
+                original_name=f"piece-{k + 1}.{'pdf' if pdf else 'png'}",
+                size=len(content),
+                content_type="application/pdf" if pdf else "image/png",
+                sheet=own[k % len(own)] if pdf and own else None,
+                funding_year=None if pdf else c.start_year,
+                uploaded_by=users[i * 5],
+            )
+            document.file.name = default_storage.save(
+                stored_name(document, document.original_name), ContentFile(content)
+            )
+            documents.append(document)
+    documents = bulk(Document, documents)
+    record(Document, documents, [moment(d.date) for d in documents])
+
+
+def add_people(conventions, users, password_hash, prefix, rng, bulk):
+    """Per convention, three people invited by its coordinator, each with an account and a
+    membership as `accounts.services.invite` leaves them: one invitation pending (sent two
+    days ago), one accepted (the account has its password), one expired (never accepted: no
+    usable password); and an API token of the coordinator (the SHA-256 of a random secret,
+    as `api.tokens` stores it; the secret is not kept: a bench creates its own token)."""
+    now = timezone.now()
+    unusable = make_password(None)
+    states = [("pending", "pilot", 2), ("accepted", "elected", 30), ("expired", "pilot", 20)]
+    User = get_user_model()
+    invited = bulk(
+        User,
+        [
+            User(
+                username=f"{prefix}-invite-{i:04d}-{k}",
+                email=f"{prefix}-invite-{i:04d}-{k}@example.org",
+                first_name=f"Invité{k}",
+                last_name=f"Nom{i:04d}",
+                password=password_hash if state == "accepted" else unusable,
+            )
+            for i in range(len(conventions))
+            for k, (state, _role, _days) in enumerate(states)
+        ],
+    )
+    memberships, invitations = [], []
+    for i, c in enumerate(conventions):
+        for k, (state, role, days) in enumerate(states):
+            user = invited[i * 3 + k]
+            memberships.append(Membership(user=user, convention=c, role=role))
+            sent = now - datetime.timedelta(days=days)
+            invitations.append(
+                Invitation(
+                    convention=c,
+                    user=user,
+                    email=user.email,
+                    role=role,
+                    invited_by=users[i * 5],
+                    # Unique per prefix and draw: no two generated datasets share a digest.
+                    token_digest=digest(f"{prefix}:{i}:{k}:{rng.getrandbits(128):032x}"),
+                    created_at=sent,
+                    expires_at=sent + INVITATION_VALIDITY,
+                    accepted_at=sent + datetime.timedelta(days=1) if state == "accepted" else None,
+                )
+            )
+    bulk(Membership, memberships)
+    bulk(Invitation, invitations)
+    tokens = []
+    for i in range(len(conventions)):
+        key = hashlib.sha256(f"{prefix}:token:{i}".encode()).hexdigest()
+        tokens.append(
+            ApiToken(
+                user=users[i * 5],
+                name="Tableau de bord de la CAF",
+                prefix=key[:12],
+                digest=digest(f"{rng.getrandbits(256):064x}"),
+                created_at=now - datetime.timedelta(days=60),
+            )
+        )
+    bulk(ApiToken, tokens)
+
+
+def add_bilans(
+    conventions, sheets, sheet_convention, objectives, indicators, users, rng, bulk, record
+):
+    """The bilans of each convention, in bulk like the rest (their history through `record`):
 
     - one history record of each sheet, its creation at the convention's signature, so that
       the bilans' figures "as of 31/12" (read from the history) have the sheets to count;
@@ -485,15 +670,11 @@ def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, us
     """
     now = timezone.now()
     today = timezone.localdate()
-
-    def moment(day, hour):
-        return min(now, timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))))
-
-    for n, sheet in enumerate(sheets):
-        sheet._history_date = moment(conventions[sheet_convention[n]].signed_on, 10)
-    ActionSheet.history.bulk_history_create(sheets, batch_size=BATCH)
-    for sheet in sheets:
-        del sheet._history_date
+    with_history(
+        ActionSheet,
+        sheets,
+        [moment(conventions[sheet_convention[n]].signed_on) for n in range(len(sheets))],
+    )
 
     reviews = []
     for n, sheet in enumerate(sheets):
@@ -525,8 +706,9 @@ def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, us
                     review.submitted_by, review.submitted_at = writer, now
                     review.version = 2
             reviews.append(review)
-    bulk(SheetReview, reviews)
-    bulk(
+    reviews = bulk(SheetReview, reviews)
+    record(SheetReview, reviews, [r.validated_at or r.submitted_at or now for r in reviews])
+    syntheses = bulk(
         YearBilan,
         [
             YearBilan(
@@ -538,6 +720,7 @@ def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, us
             for year in range(c.start_year, min(c.end_year + 1, today.year))
         ],
     )
+    record(YearBilan, syntheses, [moment(datetime.date(b.year + 1, 1, 31)) for b in syntheses])
     evaluated = [(i, c) for i, c in enumerate(conventions) if is_open(c, today)]
     evaluations = bulk(
         Evaluation,
@@ -569,6 +752,12 @@ def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, us
                 indicator = first_indicator.get((i, k))
                 rested.append(indicator if question == Question.EFFECTIVENESS else None)
     answers = bulk(ObjectiveEvaluation, answers)
+    begun = {
+        e.pk: moment(datetime.date(c.end_year, 1, 15))
+        for e, (_i, c) in zip(evaluations, evaluated, strict=True)
+    }
+    record(Evaluation, evaluations, [begun[e.pk] for e in evaluations])
+    record(ObjectiveEvaluation, answers, [begun[a.evaluation_id] for a in answers])
     bulk_links(
         ObjectiveEvaluation.indicators.through,
         [
@@ -579,11 +768,14 @@ def add_bilans(conventions, sheets, sheet_convention, objectives, indicators, us
     )
 
 
-def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_of, n, rng, bulk):
+def add_steering(
+    conventions, sheets, sheet_convention, objectives, users, caf_of, n, rng, bulk, record
+):
     """`n` meetings per convention (alternately COPIL and COTECH, spread over its period; held
     when past, else planned), each with its attendance (the coordinator, a pilot, the CAF),
     two agenda items and two decisions on its sheets; and two link documents per convention,
-    one on the convention, one on its first meeting. In bulk, like the rest: no history."""
+    one on the convention, one on its first meeting. In bulk, like the rest, with a history
+    record of each meeting, decision and document (its creation)."""
     if n <= 0:
         return
     now = timezone.now()
@@ -611,6 +803,11 @@ def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_o
                 )
             )
     meetings = bulk(Meeting, meetings)
+    record(
+        Meeting,
+        meetings,
+        [min(now, m.starts_at - datetime.timedelta(days=30)) for m in meetings],
+    )
     attendances, items, decisions = [], [], []
     item_sheets, decision_sheets, item_objectives = [], [], []
     for m, meeting in enumerate(meetings):
@@ -645,6 +842,7 @@ def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_o
     bulk(Attendance, attendances)
     items = bulk(AgendaItem, items)
     decisions = bulk(Decision, decisions)
+    record(Decision, decisions, [min(now, d.meeting.starts_at) for d in decisions])
     bulk_links(
         AgendaItem.sheets.through,
         [
@@ -688,7 +886,8 @@ def add_steering(conventions, sheets, sheet_convention, objectives, users, caf_o
                 uploaded_by=users[i * 5],
             ),
         ]
-    bulk(Document, documents)
+    documents = bulk(Document, documents)
+    record(Document, documents, [moment(d.date) for d in documents])
 
 
 def bulk_links(through, rows):
