@@ -5,15 +5,28 @@ address for everything else — wrong tokens included, counted where they are re
 The rates are read on each request (DRF's own classes read them once, at import), so that
 tests and deployments may change `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`."""
 
+import logging
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from ctg_portal.throttle import client_address
 
+logger = logging.getLogger(__name__)
+
 
 class _Rated(SimpleRateThrottle):
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        """As DRF's, but a cache that does not answer (Redis down) lets the request through
+        with a warning (ctg_portal.throttle does the same): never a 500."""
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("API throttle %s not counted: the cache does not answer.", self.scope)
+            return True
 
     def get_ident(self, request):
         return client_address(getattr(request, "_request", request))

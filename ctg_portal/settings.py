@@ -135,9 +135,51 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Pages are built from the database on every request: no page or fragment cache, so no page
-# can be stale (docs/architecture.md, "Caching").
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+def cache_settings(environ):
+    """CACHES from CACHE_URL (`environ`, a mapping): `locmem://` (the default: each server
+    process has its own), `redis://host:6379/0` or `rediss://…` (TLS), with an optional
+    user and password (`redis://:password@host:6379/0`), for Django's RedisCache.
+
+    Pages are built from the database on every request: no page or fragment cache, so no page
+    can be stale (docs/architecture.md, "Caching"). What the cache holds — the throttles'
+    counters, the open-data bundles keyed by their data's stamp — is right in any process;
+    several instances share it through Redis so that the counters are exact and a bundle is
+    built once for all.
+    """
+    from urllib.parse import urlsplit
+
+    url = (environ.get("CACHE_URL") or "locmem://").strip()
+    parts = urlsplit(url)
+    if parts.scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if parts.scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(
+            "CACHE_URL must start with locmem://, redis:// or rediss:// "
+            f"({f'not {parts.scheme}://' if parts.scheme else 'it has no scheme'})."
+        )
+    try:
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured("CACHE_URL has an invalid port.") from None
+    database = parts.path.strip("/")
+    if not parts.hostname or (database and not (database.isdigit() and int(database) < 16)):
+        raise ImproperlyConfigured(
+            "CACHE_URL must name a Redis server and, optionally, a database from 0 to 15: "
+            "redis://host:6379/0."
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "ctg",
+            # A Redis that does not answer fails a request within seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+
+
+CACHES = cache_settings(os.environ)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,6 +208,22 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     else ["REMOTE_ADDR"]
 )
 
+# Sessions are kept in the database, which every instance shares: a user logged in through one
+# app server is logged in on all, and logging out ends the session everywhere at once.
+# SESSION_BACKEND=cache keeps them in the shared cache too (Django's cached_db: reads from
+# Redis, writes through to the database); it needs CACHE_URL=redis://…, since a cache per
+# process would keep a session alive on one instance after its logout on another.
+SESSION_BACKEND = (os.environ.get("SESSION_BACKEND") or "db").strip()
+if SESSION_BACKEND not in {"db", "cache"}:
+    raise ImproperlyConfigured(f"SESSION_BACKEND must be db or cache, not {SESSION_BACKEND!r}.")
+if SESSION_BACKEND == "cache" and "LocMemCache" in CACHES["default"]["BACKEND"]:
+    raise ImproperlyConfigured(
+        "SESSION_BACKEND=cache needs a shared cache: set CACHE_URL to redis://… (or use db)."
+    )
+SESSION_ENGINE = {
+    "db": "django.contrib.sessions.backends.db",
+    "cache": "django.contrib.sessions.backends.cached_db",
+}[SESSION_BACKEND]
 # Sessions end after 2 hours without a request, and with the browser. Requests push the expiry
 # back at most every 5 minutes (ctg_portal.middleware.SlidingSessionMiddleware).
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", 2 * 60 * 60))
@@ -186,14 +244,67 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def file_storage(environ):
+    """The storage of uploaded documents (STORAGES["default"]), from `environ` (a mapping).
+
+    Local disk under MEDIA_ROOT by default. S3_BUCKET set: S3-compatible object storage through
+    django-storages, with S3_ENDPOINT_URL (MinIO, Scaleway, OVH…; AWS without it), S3_REGION
+    and S3_PREFIX (a folder in the bucket); the credentials are boto3's own
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an instance role). Objects are private:
+    the portal reads them and streams them through its access-checked download view; no
+    bucket address ever reaches a browser.
+    """
+    from urllib.parse import urlsplit
+
+    bucket = (environ.get("S3_BUCKET") or "").strip()
+    endpoint = (environ.get("S3_ENDPOINT_URL") or "").strip()
+    if not bucket:
+        others = [
+            name for name in ("S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX") if environ.get(name)
+        ]
+        if others:
+            raise ImproperlyConfigured(
+                f"{', '.join(others)} without S3_BUCKET: set S3_BUCKET to store the documents "
+                "on S3, or unset them to keep them under MEDIA_ROOT."
+            )
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if endpoint and (
+        urlsplit(endpoint).scheme not in {"http", "https"} or not urlsplit(endpoint).hostname
+    ):
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL must be an http:// or https:// address, not {endpoint!r}."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": (environ.get("S3_REGION") or "").strip() or None,
+            "location": (environ.get("S3_PREFIX") or "").strip().strip("/"),
+            # S3-compatible servers answer at their own address: the bucket in the path.
+            "addressing_style": "path" if endpoint else None,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # were an address ever made, it would be signed
+            "file_overwrite": False,
+            # A download is read from the bucket into memory up to 2.5 MB, into a temporary
+            # file beyond (as uploads are, FILE_UPLOAD_MAX_MEMORY_SIZE), then streamed.
+            "max_memory_size": 2_621_440,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Uploaded documents (the documents app): stored under MEDIA_ROOT with random names, served
-# only by the portal's download view after an access check. No MEDIA_URL: nothing serves this
-# directory (not whitenoise, not the URLconf, and the web server must not either).
+# Uploaded documents (the documents app): stored with random names, under MEDIA_ROOT or in the
+# S3 bucket (file_storage above), served only by the portal's download view after an access
+# check. No MEDIA_URL: nothing serves this directory (not whitenoise, not the URLconf, and the
+# web server must not either). Several instances share the bucket, or one MEDIA_ROOT mounted
+# on each of them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
 # A document is 20 MB at most (checked on its size, then on its content).
 DOCUMENTS_MAX_BYTES = 20 * 1024 * 1024

@@ -3,12 +3,14 @@ window in Django's cache per client and per view, answered with 429 and Retry-Af
 
 The counters live in the `default` cache. With the local-memory cache each server process
 counts on its own (a client may get `limit` requests per process): a shared cache (Redis,
-Memcached, the database cache) makes the limit exact.
+Memcached, the database cache) makes the limit exact. A cache that does not answer (Redis
+down) counts nothing: the request is served and a warning logged, never a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -20,11 +22,22 @@ from django.utils.translation import gettext as _
 # Ten minutes, the window of every limit unless a view says otherwise.
 WINDOW_SECONDS = 10 * 60
 
+logger = logging.getLogger(__name__)
+
 
 def client_address(request: HttpRequest) -> str:
     """The client's address, as the login throttle (django-axes) reads it: REMOTE_ADDR, or
     X-Forwarded-For behind a proxy (DJANGO_BEHIND_PROXY)."""
     return get_client_ip_address(request) or "unknown"
+
+
+def _count(cache_key: str, window: int) -> int:
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired or evicted between add and incr: the window starts again
+        cache.set(cache_key, 1, timeout=window)
+        return 1
 
 
 def too_many(
@@ -41,12 +54,11 @@ def too_many(
     window_index = int(now // window)
     ident = hashlib.sha256(f"{client_address(request)}|{key}".encode()).hexdigest()[:32]
     cache_key = f"throttle:{scope}:{ident}:{window_index}"
-    cache.add(cache_key, 0, timeout=window)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired or evicted between add and incr: the window starts again
-        cache.set(cache_key, 1, timeout=window)
-        count = 1
+        count = _count(cache_key, window)
+    except Exception:  # the shared cache (Redis) is down: serve rather than fail every request
+        logger.warning("Throttle %s not counted: the cache does not answer.", scope, exc_info=True)
+        return None
     if count <= limit:
         return None
     retry_after = max(1, math.ceil((window_index + 1) * window - now))

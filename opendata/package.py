@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +44,9 @@ from .schema import (
 
 # A bundle stays a day at most: its key changes with every edit anyway.
 CACHE_SECONDS = 24 * 60 * 60
+
+logger = logging.getLogger(__name__)
+
 CENTS = Decimal("0.01")
 
 
@@ -268,8 +272,15 @@ def bundle_of(convention: Convention, stamp: Stamp, today: datetime.date) -> Bun
     """The bundle from the cache, built on a miss (the first request after an edit)."""
     digest = hashlib.sha256(f"{stamp.key}|{today.isoformat()}".encode()).hexdigest()[:32]
     key = f"opendata:{convention.pk}:{digest}"
-    bundle = cache.get(key)
+    try:
+        bundle = cache.get(key)
+    except Exception:  # the shared cache (Redis) is down: build it for this request
+        logger.warning("Open-data cache unavailable: building the files.", exc_info=True)
+        return build(convention, stamp, today)
     if bundle is None:
         bundle = build(convention, stamp, today)
-        cache.set(key, bundle, CACHE_SECONDS)
+        try:
+            cache.set(key, bundle, CACHE_SECONDS)
+        except Exception:
+            logger.warning("Open-data cache unavailable: not kept.", exc_info=True)
     return bundle
