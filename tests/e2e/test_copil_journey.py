@@ -79,8 +79,10 @@ def test_a_coordinator_prepares_runs_and_prints_a_copil(
     expect(page).to_have_url(f"{meeting_url}seance/")
     expect(page.locator("h2#session-item-title")).to_have_text("1. Fiches en difficulté")
     check_page()
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowRight")
     expect(page.locator("h2#session-item-title")).to_have_text("2. Questions diverses")
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowLeft")
     expect(page.locator("h2#session-item-title")).to_have_text("1. Fiches en difficulté")
 

@@ -51,13 +51,16 @@ def test_a_coordinator_runs_a_copil_in_session_mode(
     check_page()
 
     # ← and → move through the agenda; at either end nothing happens.
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(f"{base}2/")
     expect(page.locator("h2#session-item-title")).to_have_text("2. Fiches en retard")
     expect(page.locator("main")).to_contain_text(sheet.title)
     check_page()
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowRight")
     expect(page.locator("h2#session-item-title")).to_have_text("3. Jeunesse")
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowLeft")
     expect(page).to_have_url(f"{base}2/")
     expect(page.locator("h2#session-item-title")).to_have_text("2. Fiches en retard")
@@ -114,5 +117,6 @@ def test_a_pilot_follows_the_session(login, page, portal, copil, check_page):
     expect(page.locator("h2#session-item-title")).to_have_text("2. Fiches en retard")
     expect(page.locator("#decision-form")).to_have_count(0)
     check_page()
+    page.wait_for_load_state()  # session.js listens once the page has loaded
     page.keyboard.press("ArrowRight")
     expect(page.locator("h2#session-item-title")).to_have_text("3. Jeunesse")
