@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 if TYPE_CHECKING:
@@ -59,3 +63,35 @@ class MethodNotAllowedPage:
             response.content = render_to_string("405.html", request=request).encode()
             response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag of a body: its SHA-256, shortened."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def plain_not_found(text: str) -> HttpResponseNotFound:
+    """A plain-text 404 for the machine-read addresses (feeds, open-data files): a calendar
+    client or a validator reads it, not a person."""
+    return HttpResponseNotFound(text + "\n", content_type="text/plain; charset=utf-8")
+
+
+def with_validators(
+    request: HttpRequest,
+    body: bytes,
+    *,
+    etag: str,
+    last_modified: float,
+    content_type: str,
+    disposition: str,
+    cache_control: str,
+) -> HttpResponse:
+    """The body with its validators (ETag, Last-Modified), or 304 when the client holds it."""
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    if response is None:
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = disposition
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = cache_control
+    return response

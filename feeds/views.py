@@ -1,22 +1,17 @@
 """The feeds' answers: iCalendar with validators (ETag, Last-Modified, 304), throttled, and the
 regeneration of a person's address from the account page."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ctg_portal.formatting import display_name
 from ctg_portal.forms import OnceForm, submit_once
-from ctg_portal.http import post_to
+from ctg_portal.http import etag_of, plain_not_found, post_to, with_validators
 from ctg_portal.throttle import too_many
 
 from . import calendars, queries, services
@@ -32,23 +27,18 @@ def limit(scope):
     return getattr(settings, "FEEDS_THROTTLE", THROTTLE)[scope]
 
 
-def not_found(text):
-    # A plain answer of our own: the page's template is not needed by a calendar client.
-    return HttpResponseNotFound(text + "\n", content_type="text/plain; charset=utf-8")
-
-
 def ics_response(request, body, state_key, filename, cache_control):
     """The body with its validators, or 304 when the client holds it already."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    last_modified = services.changed_at(state_key, etag).timestamp()
-    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
-    if response is None:
-        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = cache_control
-    return response
+    etag = etag_of(body)
+    return with_validators(
+        request,
+        body,
+        etag=etag,
+        last_modified=services.changed_at(state_key, etag).timestamp(),
+        content_type="text/calendar; charset=utf-8",
+        disposition=f'inline; filename="{filename}"',
+        cache_control=cache_control,
+    )
 
 
 @require_safe
@@ -62,7 +52,7 @@ def personal(request, token):
     feed = queries.feed_by_token(token)
     if feed is None:
         # Wrong addresses are counted per client too: one who tries many is slowed down.
-        return too_many(request, "feeds:personal-unknown", limit("personal")) or not_found(
+        return too_many(request, "feeds:personal-unknown", limit("personal")) or plain_not_found(
             _("No calendar at this address: it was replaced or never existed.")
         )
     user = feed.user
@@ -89,7 +79,7 @@ def public(request, slug):
         return refused
     convention = queries.public_convention(slug)
     if convention is None:
-        return not_found(_("No such public convention."))
+        return plain_not_found(_("No such public convention."))
     with translation.override(settings.LANGUAGE_CODE):
         body = calendars.public_calendar(
             convention, queries.public_meetings(convention, timezone.now())

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from actions.models import ActionSheet
 from committees.models import Meeting
 from conventions.models import Convention
+from ctg_portal.http import etag_of
 from funding.models import FundingLine
 
 from . import queries
@@ -71,10 +72,6 @@ class Bundle:
     # If-Modified-Since must never get a 304 for content it has not seen. The content of a
     # stamp is the same whichever worker builds it, so any worker's build time is safe.
     built_at: datetime.datetime
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def cell(value: Any) -> str:

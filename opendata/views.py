@@ -3,15 +3,14 @@ is public (members included), throttled per client, cached with validators (ETag
 Last-Modified, 304)."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from ctg_portal.http import etag_of, plain_not_found, with_validators
 from ctg_portal.throttle import too_many
 
 from . import package, queries
@@ -23,11 +22,6 @@ THROTTLE = 300
 MAX_AGE = 300
 
 
-def not_found(text):
-    # Plain text: a script or a validator reads it, not a person.
-    return HttpResponseNotFound(text + "\n", content_type="text/plain; charset=utf-8")
-
-
 def bundle_for(request, slug):
     """(the response refusing the request, None) or (None, (convention, bundle))."""
     refused = too_many(request, "opendata", getattr(settings, "OPENDATA_THROTTLE", THROTTLE))
@@ -35,22 +29,22 @@ def bundle_for(request, slug):
         return refused, None
     convention = queries.public_convention(slug)
     if convention is None:
-        return not_found(_("No such public convention.")), None
+        return plain_not_found(_("No such public convention.")), None
     stamp = queries.stamp_of(convention)
     return None, (convention, package.bundle_of(convention, stamp, timezone.localdate()))
 
 
 def validated(request, body, bundle, content_type, disposition):
     """The body with its validators, or 304 when the client holds it already."""
-    etag = package.etag_of(body)
-    last_modified = int(bundle.built_at.timestamp())
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = disposition
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response = with_validators(
+        request,
+        body,
+        etag=etag_of(body),
+        last_modified=bundle.built_at.timestamp(),
+        content_type=content_type,
+        disposition=disposition,
+        cache_control=f"public, max-age={MAX_AGE}",
+    )
     response["Access-Control-Allow-Origin"] = "*"  # open data: readable from any page
     return response
 
@@ -104,7 +98,7 @@ def data_file(request, slug, name):
     _convention, bundle = found
     file = bundle.files.get(f"{name}.csv")
     if file is None:
-        return not_found(_("No such file in this convention's open data."))
+        return plain_not_found(_("No such file in this convention's open data."))
     return validated(
         request,
         file.body,

@@ -30,6 +30,7 @@ from .factories import (
     PaymentFactory,
     StepFactory,
 )
+from .test_feeds import postgres_only, together
 
 pytestmark = pytest.mark.django_db
 
@@ -393,15 +394,10 @@ def test_every_list_reads_a_fixed_number_of_queries(superuser, seeded):
 
 # --- Concurrency (PostgreSQL) ---------------------------------------------------------------
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrency is tested on PostgreSQL"
-)
-
 
 @pytest.mark.django_db(transaction=True)
 @postgres_only
 def test_a_double_click_creates_one_token(pilot):
-    from .test_feeds import together
 
     def post(index, client):
         client.force_login(pilot)
