@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from ctg_portal import docx as word
 from ctg_portal.charts import bar_chart, for_print
 from ctg_portal.exports import DATE, INTEGER, PERCENT, Exporter
 from ctg_portal.formatting import DASH, NBSP, display_name, format_euros, french_spacing
+from printouts import services as printouts
+from printouts.services import Printable
 
 from . import queries
 
@@ -84,15 +87,26 @@ def filename(convention: Convention, year: int, extension: str) -> str:
     return f"bilan-{convention.slug}-{year}.{extension}"
 
 
-def pdf_response(request, access, year: int) -> HttpResponse:
-    from ctg_portal.pdf import pdf_response as render_pdf  # WeasyPrint: only for this download
-
-    return render_pdf(
-        request,
-        "bilans/report_pdf.html",
-        report_context(access, year),
-        filename(access.convention, year, "pdf"),
+def printable(access, year: int) -> Printable:
+    """The year's PDF as a printout: long ones are built in the background and kept."""
+    convention = access.convention
+    return Printable(
+        convention=convention,
+        name=f"bilan-{year}.pdf",
+        filename=filename(convention, year, "pdf"),
+        title=_("Bilan %(year)s (PDF)") % {"year": year},
+        template_name="bilans/report_pdf.html",
+        context=lambda: report_context(access, year),
     )
+
+
+def build_ahead(request, access, year: int) -> None:
+    printouts.build_ahead(request, printable(access, year))
+
+
+def pdf_response(request, access, year: int) -> HttpResponse:
+    back = reverse("bilans:year", kwargs={"slug": access.convention.slug, "year": year})
+    return printouts.download(request, printable(access, year), back)
 
 
 # --- Word ------------------------------------------------------------------------------------

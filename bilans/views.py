@@ -65,6 +65,7 @@ def bilan_year(request, slug, year):
         else:
             if first:
                 messages.success(request, _("Synthesis saved."))
+                build_ahead(request, access, year)
             else:
                 messages.info(request, _("These changes were already saved."))
             return redirect("bilans:year", slug=slug, year=year)
@@ -84,6 +85,13 @@ def bilan_year(request, slug, year):
         },
         status=status_of(request, conflict),
     )
+
+
+def build_ahead(request, access, year):
+    """The year's PDF, if a long one, built in the background after a change it shows."""
+    from . import reports
+
+    reports.build_ahead(request, access, year)
 
 
 @login_required
@@ -238,6 +246,7 @@ def review_validate(request, slug, year, number):
         return review_page(request, review_context(request, access, sheet, review), 400)
     if first and validated:
         messages.success(request, _("Review validated."))
+        build_ahead(request, access, year)
     else:
         messages.info(request, _("This review was already validated."))
     return redirect("bilans:review", slug=slug, year=year, number=number)

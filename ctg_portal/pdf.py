@@ -64,14 +64,18 @@ class StaticFilesFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
 
+def lay_out(html, base_url):
+    """A print page's HTML laid out on A4 pages (`base_url`: the portal's address, for the
+    page's `/static/…` links, which StaticFilesFetcher reads from the disk)."""
+    return weasyprint.HTML(
+        string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()
+    ).render()
+
+
 def render_document(request, template_name, context):
     """A print page laid out on A4 pages: the template rendered as for the browser."""
     html = render_to_string(template_name, context, request=request)
-    return weasyprint.HTML(
-        string=html,
-        base_url=request.build_absolute_uri("/"),
-        url_fetcher=StaticFilesFetcher(),
-    ).render()
+    return lay_out(html, request.build_absolute_uri("/"))
 
 
 def pdf_response(request, template_name, context, filename):

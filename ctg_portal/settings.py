@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "actions",
     "funding",
+    "printouts",
     "committees",
     "documents",
     "bilans",
@@ -313,6 +314,14 @@ DOCUMENTS_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Long printouts (a year's bilan, the evaluation: printouts.services). A print page of up to
+# PRINTOUT_INLINE_BYTES of HTML is laid out in the request (WeasyPrint lays out about 60 KB of
+# the bilan's HTML a second here: 250 KB, about 4 s); a longer one in the background, kept in
+# the file storage above and served from it. BACKGROUND_TASKS: "thread" (a thread of the
+# worker, after the answer) or "inline" (at once, in the request: the test suite).
+PRINTOUT_INLINE_BYTES = int(os.environ.get("PRINTOUT_INLINE_BYTES") or 250_000)
+BACKGROUND_TASKS = "thread"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from django.utils.translation import pgettext
 from ctg_portal import docx as word
 from ctg_portal.exports import INTEGER, Exporter
 from ctg_portal.formatting import DASH
+from printouts import services as printouts
+from printouts.services import Printable
 
 from . import queries
 
@@ -44,15 +47,21 @@ def filename(convention: Convention, extension: str) -> str:
     return f"evaluation-{convention.slug}.{extension}"
 
 
-def pdf_response(request, access) -> HttpResponse:
-    from ctg_portal.pdf import pdf_response as render_pdf  # WeasyPrint: only for this download
-
-    return render_pdf(
-        request,
-        "evaluations/report_pdf.html",
-        report_context(access),
-        filename(access.convention, "pdf"),
+def printable(access) -> Printable:
+    """The evaluation's PDF as a printout: long ones are built in the background and kept."""
+    return Printable(
+        convention=access.convention,
+        name="evaluation.pdf",
+        filename=filename(access.convention, "pdf"),
+        title=_("Evaluation of the convention (PDF)"),
+        template_name="evaluations/report_pdf.html",
+        context=lambda: report_context(access),
     )
+
+
+def pdf_response(request, access) -> HttpResponse:
+    back = reverse("evaluations:detail", kwargs={"slug": access.convention.slug})
+    return printouts.download(request, printable(access), back)
 
 
 def rating_text(answer: queries.AnswerView) -> str:

@@ -33,6 +33,9 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+    # Background work (printouts.services) runs at once, in the request: a thread would not
+    # see the test's transaction. tests/test_stored_printouts.py runs the real threads.
+    settings.BACKGROUND_TASKS = "inline"
     # A fast hasher: tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

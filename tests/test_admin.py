@@ -16,6 +16,7 @@ from committees.models import AgendaItem, Attendance, Decision, Meeting
 from conventions.models import CafMembership, Convention
 from documents.models import Document
 from evaluations.models import Evaluation, ObjectiveEvaluation
+from printouts.models import Printout
 
 from .factories import (
     ActionSheetFactory,
@@ -53,6 +54,13 @@ def add_one_of_each(convention):
     CafMembership.objects.create(user=UserFactory(), caf=convention.caf, role="staff")
     invitee = UserFactory()
     ApiToken.objects.create(user=invitee, name="Tableur", prefix="0123456789ab", digest="0" * 64)
+    Printout.objects.create(
+        convention=convention,
+        name="bilan-2024.pdf",
+        key="0" * 64,
+        state=Printout.State.READY,
+        started_at=timezone.now(),
+    )
     Invitation.objects.create(
         convention=convention,
         user=invitee,
