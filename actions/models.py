@@ -51,10 +51,15 @@ class ActionSheetQuerySet(models.QuerySet):
         """Annotate `has_late_step` and `is_late` (see `overdue`): the one definition of a
         late sheet, used by lists, pages, dashboards and the overview. A sheet of a
         convention whose period is over is never late: it stands where the period left it."""
-        late_steps = Step.objects.filter(sheet=OuterRef("pk")).late(today)
+        # The steps' own part of their rule: the sheet's convention runs is checked below, on
+        # the sheet. Joined again in the subquery, PostgreSQL hashed every late step of the
+        # portal for each list (43 ms for the overview at 1 000 conventions, 9 ms without).
+        late_steps = Step.objects.filter(
+            StepQuerySet.overdue_condition(today), sheet=OuterRef("pk")
+        )
         finished = self.finished_condition()
         running = running_condition(today, "convention__")
-        return self.annotate(has_late_step=Exists(late_steps)).annotate(
+        return self.annotate(has_late_step=known(running & Exists(late_steps))).annotate(
             is_late=known(~finished & running & (Q(planned_end__lt=today) | Q(has_late_step=True)))
         )
 
@@ -95,12 +100,15 @@ class ActionSheetQuerySet(models.QuerySet):
 
 class StepQuerySet(models.QuerySet):
     @staticmethod
-    def late_condition(today):
-        """A step is late when it is not done and its due date has passed, while its
-        convention runs: once the period is over, nothing is late any more."""
-        return Q(done_on__isnull=True, due_on__lt=today) & running_condition(
-            today, "sheet__convention__"
-        )
+    def overdue_condition(today):
+        """The step's own part of being late: not done, and its due date has passed."""
+        return Q(done_on__isnull=True, due_on__lt=today)
+
+    @classmethod
+    def late_condition(cls, today):
+        """A step is late when it is overdue while its convention runs: once the period is
+        over, nothing is late any more."""
+        return cls.overdue_condition(today) & running_condition(today, "sheet__convention__")
 
     def late(self, today):
         return self.filter(self.late_condition(today))

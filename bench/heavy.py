@@ -12,7 +12,10 @@ coordinator, with the background builds in threads as in production (BACKGROUND_
   and its key looked up: 202, the waiting page), the build in the background thread (polled
   until the printout is ready), then the download from the storage;
 - the same two as Word documents (built in the request);
-- the open data: the package and each file built cold (empty cache), then cached.
+- the open data: the package and each file built cold (empty cache), then cached;
+- with `--national`, on the database as it is (e.g. bench/load.sh's ctg_load_national, KEEP_DB):
+  the open-data package of every convention built once, as after a deployment with an empty
+  cache: the total, the slowest, the peak memory.
 Peak memory: the growth of the process's maximum resident set while each piece of work ran
 (a build in the background thread included), from `getrusage`.
 """
@@ -44,6 +47,8 @@ def setup(args):
     atexit.register(shutil.rmtree, media, ignore_errors=True)
     atexit.register(shutil.rmtree, static, ignore_errors=True)
     os.environ["MEDIA_ROOT"] = media
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")  # the test client speaks HTTP
+    os.environ.setdefault("DJANGO_AXES_ENABLED", "false")
     import django
     from django.conf import settings
 
@@ -140,7 +145,10 @@ def main():
     parser.add_argument("--sheets", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="reuse the database if it exists")
     parser.add_argument("--only", default="pdf,docx,opendata")
+    parser.add_argument("--national", action="store_true", help="every convention's package")
     args = parser.parse_args()
+    if args.national:
+        return national()
     only = set(args.only.split(","))
     convention = setup(args)
 
@@ -202,6 +210,42 @@ def main():
                 f"open data {name:24} → {response.status_code}: cold {cold}, "
                 f"cached {warm.seconds * 1000:.0f} ms, {len(content) / 1024:.0f} KiB"
             )
+
+
+def national():
+    """Every convention's open-data package built once, on DATABASE_URL as it is."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg_portal.settings")
+    django.setup()
+    import tracemalloc
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from conventions.models import Convention
+    from opendata import package, queries
+
+    today = timezone.localdate()
+    conventions = list(Convention.objects.select_related("caf", "epci").order_by("pk"))
+    times, sizes = [], []
+    tracemalloc.start()
+    started = time.perf_counter()
+    for convention in conventions:
+        begun = time.perf_counter()
+        bundle = package.build(convention, queries.stamp_of(convention), today)
+        times.append((time.perf_counter() - begun, convention.slug))
+        sizes.append(len(bundle.datapackage) + sum(len(f.body) for f in bundle.files.values()))
+    total = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    slowest = max(times)
+    print(
+        f"open data of {len(conventions)} conventions ({connection.vendor}): {total:.1f} s in all "
+        f"(under tracemalloc), {total / len(conventions) * 1000:.0f} ms each on average, slowest "
+        f"{slowest[0] * 1000:.0f} ms ({slowest[1]}), {sum(sizes) / 2**20:.1f} MiB of files, "
+        f"peak {peak / 2**20:.0f} MiB allocated"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #   - a user logged in on one instance is logged in on the other (the same cookie);
 #   - a note posted on one (with CSRF) is on the other's page at once;
 #   - a document uploaded through one downloads byte for byte through the other;
+#   - a long PDF asked for on one, built in its background thread, is served by the other;
 #   - send_reminders started on both at once sends each digest once;
 # then throughput: wrk on the dashboard against one instance, then both at once.
 #
@@ -85,7 +86,8 @@ $PY manage.py collectstatic --noinput -v0
 echo "=== Two instances: $PORT_A and $PORT_B ($WORKERS worker(s) each)"
 for port in "$PORT_A" "$PORT_B"; do
   # Each instance has its own (empty) MEDIA_ROOT: a file found through the other came from S3.
-  MEDIA_ROOT="$work/media-$port" .venv/bin/gunicorn ctg_portal.wsgi --bind "127.0.0.1:$port" \
+  # PRINTOUT_INLINE_BYTES=1000: the demo's bilan is built as a long PDF (in the background).
+  MEDIA_ROOT="$work/media-$port" PRINTOUT_INLINE_BYTES=1000 .venv/bin/gunicorn ctg_portal.wsgi --bind "127.0.0.1:$port" \
     --workers "$WORKERS" --access-logfile /dev/null --error-logfile - 2>>"$work/gunicorn-$port.log" &
   pids+=($!)
 done

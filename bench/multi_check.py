@@ -2,7 +2,8 @@
 one Redis and one S3 bucket behave as one portal, seen through real HTTP.
 
     python bench/multi_check.py bucket ENDPOINT NAME    create the bucket (moto_server)
-    python bench/multi_check.py http URL_A URL_B        sessions, an edit, a document
+    python bench/multi_check.py http URL_A URL_B        sessions, an edit, a document, a long
+                                                         PDF, the throttle
     python bench/multi_check.py reminders               send_reminders on both at once
     python bench/multi_check.py cookie URL              a logged-in Cookie header, for wrk
 
@@ -16,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -165,6 +167,40 @@ def check_http(base_a, base_b):
     report(len(new) == 1, f"the file is in the S3 bucket, not on A's disk: {new}")
 
 
+def check_printout(base_a, base_b):
+    """A long PDF (the instances run with PRINTOUT_INLINE_BYTES=1000: the demo's bilan counts
+    as one) asked for on A is laid out in A's background thread and kept in the bucket; B,
+    asked meanwhile, answers the waiting page without building it again, then serves it."""
+    a = login(base_a)
+    b = requests.Session()
+    b.cookies.update(a.cookies)
+    url = f"/conventions/{SLUG}/bilans/2024/bilan.pdf"
+    keys_before = set(bucket_keys())
+    first = a.get(base_a + url, timeout=30)
+    report(
+        first.status_code == 202 and "en cours de préparation" in first.text,
+        f"a long PDF asked for on A: the waiting page at once ({first.status_code}, "
+        f"{first.elapsed.total_seconds() * 1000:.0f} ms)",
+    )
+    started, answers = time.monotonic(), []
+    while time.monotonic() - started < 120:
+        answer = b.get(base_b + url, timeout=30)
+        answers.append(answer.status_code)
+        if answer.status_code != 202:
+            break
+        time.sleep(0.5)
+    waited = time.monotonic() - started
+    report(
+        answer.status_code == 200
+        and answer.headers.get("Content-Type") == "application/pdf"
+        and answer.content.startswith(b"%PDF-"),
+        f"B served it once built ({len(answer.content) // 1024} KiB, after {waited:.1f} s and "
+        f"{answers.count(202)} waiting page(s) on B)",
+    )
+    new = sorted(key for key in set(bucket_keys()) - keys_before if "/printouts/" in f"/{key}")
+    report(len(new) == 1, f"one PDF built, kept in the S3 bucket: {new}")
+
+
 def check_throttle(base_a, base_b):
     """The throttles count in the shared cache: wrong calendar addresses are limited per
     client (feeds.views, 60 per 10 minutes): 40 asked on A then 40 on B meet the limit."""
@@ -243,6 +279,7 @@ def main(argv):
     try:
         if command == "http":
             check_http(*args)
+            check_printout(*args)
             check_throttle(*args)
         elif command == "reminders":
             check_reminders(*args)

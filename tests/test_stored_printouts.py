@@ -22,7 +22,7 @@ from printouts.models import Printout
 from .helpers import once
 from .test_bilans import copil, make_review, review_url, sheet_of, text
 from .test_documents_s3 import BUCKET, bucket, objects  # noqa: F401 (fixture)
-from .test_feeds import postgres_only
+from .test_feeds import postgres_only, together
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +306,34 @@ def test_in_a_real_thread_on_postgresql(client, seeded, coordinator, long, setti
     threads[0].join(10)
     response = get(client, PDF_URL)
     assert response.status_code == 200 and is_pdf(response)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_six_users_at_once_start_one_build(seeded, coordinator, long, monkeypatch):
+    """Six requests at once for the same long PDF, on PostgreSQL: one claim, one build."""
+    started = []
+    monkeypatch.setattr(services, "run_in_background", lambda *task: started.append(task))
+
+    def ask(index, client):
+        client.force_login(coordinator)
+        return client.get(PDF_URL).status_code
+
+    assert together(6, ask) == [202] * 6
+    assert len(started) == 1
+    assert Printout.objects.get().state == "building"
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_short_builds_at_once_keep_one_file(seeded, coordinator, settings):
+    """Two requests at once lay a short PDF out: one row, one file left in the storage."""
+
+    def ask(index, client):
+        client.force_login(coordinator)
+        response = get(client, PDF_URL)
+        return response.status_code, is_pdf(response)
+
+    assert together(2, ask) == [(200, True)] * 2
+    assert Printout.objects.get().state == "ready"
+    assert len(list((settings.MEDIA_ROOT / "printouts").rglob("*.pdf"))) == 1
