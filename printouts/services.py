@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,11 +178,17 @@ def lay_out(html: str, base_url: str) -> bytes:
     return weasyprint_lay_out(html, base_url).write_pdf()
 
 
+# One layout at a time per process: a 300-sheet bilan takes some 360 MiB while WeasyPrint lays it
+# out; a worker asked for several long PDFs builds them one after the other, its memory bounded.
+ONE_AT_A_TIME = threading.Lock()
+
+
 def build(printable: Printable, key: str, html: str, base_url: str) -> None:
     """Lays out a claimed printout and stores it (in the background)."""
-    started = time.perf_counter()
     try:
-        content = lay_out(html, base_url)
+        with ONE_AT_A_TIME:
+            started = time.perf_counter()
+            content = lay_out(html, base_url)
     except Exception as error:
         logger.exception("Printout %s of %s failed", printable.name, printable.convention.slug)
         fail(printable.convention, printable.name, key, f"{type(error).__name__}: {error}")
