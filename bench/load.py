@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--year", type=int, help="a year of the convention's bilans")
     parser.add_argument("--members", action="store_true", help="the members page")
     parser.add_argument("--token", help="the user's API token")
+    parser.add_argument("--only", default="", help="these pages only (labels, comma-separated)")
     args = parser.parse_args()
 
     cookie = login(args.base, args.user, args.password)
@@ -88,6 +89,9 @@ def main():
     if args.token:
         pages["API conventions"] = "/api/v1/conventions/"
         pages["API sheets"] = f"/api/v1/conventions/{slug}/sheets/"
+    if args.only:
+        wanted = {label.strip() for label in args.only.split(",")}
+        pages = {name: path for name, path in pages.items() if name in wanted}
     credentials = {
         name: ("Bearer", args.token) if name.startswith("API") else cookie for name in pages
     }

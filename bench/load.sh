@@ -9,6 +9,7 @@
 #
 #   bash bench/load.sh                 (after `make test` built .venv)
 #   ROUNDS=3 SECONDS_PER_RUN=5 KEEP_DB=1 bash bench/load.sh
+#   KEEP_DB=1 DATASETS=national ONLY="CAF overview,dashboard" bash bench/load.sh
 #
 # Databases ctg_load_seed and ctg_load_national (created again unless KEEP_DB=1), port 8320,
 # loopback only; every wrk run stops by itself after SECONDS_PER_RUN.
@@ -75,12 +76,17 @@ print(tokens.create(user, 'load bench')[1])
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   .venv/bin/python bench/load.py --base "http://127.0.0.1:$PORT" --user caf --password demo-ctg-2025 \
     --slug "$SLUG" --sheet 4 --meeting "$meeting" --year 2024 --members --token "$token" \
-    --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --label "$1"
+    --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --label "$1" --only "${ONLY:-}"
   kill "$(cat "$work/gunicorn.pid")"; sleep 1
 }
 
-prepare ctg_load_seed
-measure "seed (1 convention)"
-CONVENTIONS=${CONVENTIONS:-1000}
-prepare ctg_load_national --conventions "$CONVENTIONS"
-measure "national ($((CONVENTIONS + 1)) conventions)"
+DATASETS=${DATASETS:-seed national}
+if [[ " $DATASETS " == *" seed "* ]]; then
+  prepare ctg_load_seed
+  measure "seed (1 convention)"
+fi
+if [[ " $DATASETS " == *" national "* ]]; then
+  CONVENTIONS=${CONVENTIONS:-1000}
+  prepare ctg_load_national --conventions "$CONVENTIONS"
+  measure "national ($((CONVENTIONS + 1)) conventions)"
+fi
