@@ -123,11 +123,12 @@ def indicator_chart(indicator, values):
     legend = ""
     if yearly:
         legend_y = HEIGHT + LEGEND - 5
+        label = _("target of each year")  # outside the f-string: makemessages reads it there
         legend = (
             f'<line x1="{LEFT}" x2="{LEFT + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
             f'class="chart-year-target" {YEAR_TARGET}></line>'
             f'<text x="{LEFT + 24}" y="{legend_y}" class="chart-label">'
-            f"{escape(_('target of each year'))}</text>"
+            f"{escape(label)}</text>"
         )
     base = HEIGHT - BOTTOM
     axes = (
